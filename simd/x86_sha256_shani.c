@@ -1,0 +1,139 @@
+/* x86_sha256_shani.c — SHA-256 compression with the SHA extensions, one
+ * stream (x86-64).
+ *
+ * Implementation notes
+ *  - Exports only e2e_sha_impl_shani (simd/impl.h). The file is built without
+ *    -msha; every function carries target("sha,sse4.1,ssse3"), so nothing
+ *    here may run unless the engine saw E2E_CPU_SHANI | SSSE3 | SSE41.
+ *  - The caller's state is H0..H7 as host-order words (FIPS 180-4 sec. 6.2).
+ *    SHA256RNDS2 wants it as two registers, ABEF = (F, E, B, A) and
+ *    CDGH = (H, G, D, C) from lane 0 up; the function converts on entry and
+ *    back on exit, so the state never leaves that layout in memory.
+ *  - Each 4-round group feeds W[4i..4i+3] + K[4i..4i+3] to two SHA256RNDS2
+ *    (two rounds each) and, overlapped with them, extends the schedule
+ *    (sec. 6.2.2 step 1) with SHA256MSG1 / PALIGNR + PADDD / SHA256MSG2.
+ *  - No data-dependent branches or table lookups.
+ */
+#if defined(__x86_64__)
+
+#include <immintrin.h>
+
+#include "../engine/e2ecrypt.h"
+#include "impl.h"
+
+#define E2E_SHANI_TARGET __attribute__((target("sha,sse4.1,ssse3")))
+
+#define LDU(p) _mm_loadu_si128((const __m128i *)(const void *)(p))
+#define STU(p, v) _mm_storeu_si128((__m128i *)(void *)(p), (v))
+
+/* FIPS 180-4 sec. 4.2.2. */
+static const uint32_t e2e_shani_sha256_k[64] __attribute__((aligned(16))) = {
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+};
+
+/* RNDS4 runs rounds 4i..4i+3 with m = W[4i..4i+3] (lane 0 = W[4i]); the two
+ * round pairs take their W+K from lanes 0-1 and then 2-3. */
+#define RNDS4(i, m)                                                                         \
+    do {                                                                                    \
+        wk = _mm_add_epi32((m), _mm_load_si128((const __m128i *)(const void *)            \
+                                                   &e2e_shani_sha256_k[4 * (i)]));          \
+        cdgh = _mm_sha256rnds2_epu32(cdgh, abef, wk);                                       \
+        wk = _mm_shuffle_epi32(wk, 0x0e);                                                   \
+        abef = _mm_sha256rnds2_epu32(abef, cdgh, wk);                                       \
+    } while (0)
+
+/* RNDS4_MSG2 is RNDS4 plus, overlapped with it, the end of the schedule for the
+ * next group: mn += W[4i-3..4i] (PALIGNR of mp:m), then
+ * mn = MSG2(mn, m) adds sigma1 of W[4i+2..4i+3] and completes
+ * W[4i+4..4i+7] (FIPS 180-4 sec. 6.2.2 step 1). */
+#define RNDS4_MSG2(i, m, mp, mn)                                                            \
+    do {                                                                                    \
+        wk = _mm_add_epi32((m), _mm_load_si128((const __m128i *)(const void *)            \
+                                                   &e2e_shani_sha256_k[4 * (i)]));          \
+        cdgh = _mm_sha256rnds2_epu32(cdgh, abef, wk);                                       \
+        (mn) = _mm_add_epi32((mn), _mm_alignr_epi8((m), (mp), 4));                          \
+        (mn) = _mm_sha256msg2_epu32((mn), (m));                                             \
+        wk = _mm_shuffle_epi32(wk, 0x0e);                                                   \
+        abef = _mm_sha256rnds2_epu32(abef, cdgh, wk);                                       \
+    } while (0)
+
+/* e2e_shani_sha256_blocks runs the FIPS 180-4 sec. 6.2.2 compression over
+ * nblk 64-byte blocks at in (no alignment required), updating state[8]
+ * (host-order H0..H7; no alignment beyond uint32_t required). */
+static E2E_SHANI_TARGET void e2e_shani_sha256_blocks(uint32_t state[8], const uint8_t *in,
+                                                     size_t nblk)
+{
+    /* Reverses the bytes of each 32-bit word: the message is big-endian. */
+    const __m128i bswap = _mm_set_epi64x(0x0c0d0e0f08090a0bLL, 0x0405060700010203LL);
+
+    /* (A,B,C,D), (E,F,G,H) -> ABEF = (F,E,B,A), CDGH = (H,G,D,C). */
+    __m128i t = _mm_shuffle_epi32(LDU(&state[0]), 0xb1);   /* B A D C */
+    __m128i cdgh = _mm_shuffle_epi32(LDU(&state[4]), 0x1b); /* H G F E */
+    __m128i abef = _mm_alignr_epi8(t, cdgh, 8);             /* F E B A */
+    cdgh = _mm_blend_epi16(cdgh, t, 0xf0);                  /* H G D C */
+
+    for (; nblk > 0; nblk--, in += 64) {
+        const __m128i abef0 = abef, cdgh0 = cdgh;
+        __m128i wk;
+        __m128i m0 = _mm_shuffle_epi8(LDU(in + 0), bswap);
+        __m128i m1 = _mm_shuffle_epi8(LDU(in + 16), bswap);
+        __m128i m2 = _mm_shuffle_epi8(LDU(in + 32), bswap);
+        __m128i m3 = _mm_shuffle_epi8(LDU(in + 48), bswap);
+
+        /* Group i uses W[4i..4i+3] from m(i mod 4). From group 3 to 14 it
+         * finishes W[4i+4..] (MSG2 into m((i+1) mod 4)); from group 1 to 12
+         * it starts W[4i+12..] (MSG1 on m((i-1) mod 4)). */
+        RNDS4(0, m0);
+        RNDS4(1, m1);
+        m0 = _mm_sha256msg1_epu32(m0, m1);
+        RNDS4(2, m2);
+        m1 = _mm_sha256msg1_epu32(m1, m2);
+        RNDS4_MSG2(3, m3, m2, m0);
+        m2 = _mm_sha256msg1_epu32(m2, m3);
+        RNDS4_MSG2(4, m0, m3, m1);
+        m3 = _mm_sha256msg1_epu32(m3, m0);
+        RNDS4_MSG2(5, m1, m0, m2);
+        m0 = _mm_sha256msg1_epu32(m0, m1);
+        RNDS4_MSG2(6, m2, m1, m3);
+        m1 = _mm_sha256msg1_epu32(m1, m2);
+        RNDS4_MSG2(7, m3, m2, m0);
+        m2 = _mm_sha256msg1_epu32(m2, m3);
+        RNDS4_MSG2(8, m0, m3, m1);
+        m3 = _mm_sha256msg1_epu32(m3, m0);
+        RNDS4_MSG2(9, m1, m0, m2);
+        m0 = _mm_sha256msg1_epu32(m0, m1);
+        RNDS4_MSG2(10, m2, m1, m3);
+        m1 = _mm_sha256msg1_epu32(m1, m2);
+        RNDS4_MSG2(11, m3, m2, m0);
+        m2 = _mm_sha256msg1_epu32(m2, m3);
+        RNDS4_MSG2(12, m0, m3, m1);
+        m3 = _mm_sha256msg1_epu32(m3, m0);
+        RNDS4_MSG2(13, m1, m0, m2);
+        RNDS4_MSG2(14, m2, m1, m3);
+        RNDS4(15, m3);
+
+        abef = _mm_add_epi32(abef, abef0);
+        cdgh = _mm_add_epi32(cdgh, cdgh0);
+    }
+
+    /* ABEF, CDGH -> (A,B,C,D), (E,F,G,H). */
+    t = _mm_shuffle_epi32(abef, 0x1b);           /* A B E F */
+    cdgh = _mm_shuffle_epi32(cdgh, 0xb1);        /* G H C D */
+    STU(&state[0], _mm_blend_epi16(t, cdgh, 0xf0)); /* A B C D */
+    STU(&state[4], _mm_alignr_epi8(cdgh, t, 8));    /* E F G H */
+}
+
+const struct e2e_sha_impl e2e_sha_impl_shani = {
+    "shani",
+    E2E_CPU_SHANI | E2E_CPU_SSSE3 | E2E_CPU_SSE41,
+    e2e_shani_sha256_blocks,
+};
+
+#endif /* __x86_64__ */
