@@ -64,7 +64,8 @@ static e2e_status check(const e2e_keyset_params *p, size_t *tag_len)
         return E2E_ERR_UNSUPPORTED;
     if (p->suite == E2E_SUITE_AES_128_CS1_HMAC_SHA256 && p->iv_len != 16)
         return E2E_ERR_UNSUPPORTED;
-    if (hmac && (p->auth_key_len == 0 || p->kiv_len == 0 || p->kiv_len > E2E_KIV_MAX))
+    if (hmac && (p->auth_key_len == 0 || p->auth_key_len > 64 || p->kiv_len == 0 ||
+                 p->kiv_len > E2E_KIV_MAX))
         return E2E_ERR_UNSUPPORTED;
     if (ccm && p->kiv_len > E2E_KIV_MAX)
         return E2E_ERR_UNSUPPORTED;
@@ -206,7 +207,7 @@ e2e_status e2e_open(const e2e_engine *eng, const e2e_keyset *ks,
         }
         plen = blen - t;
         st = hmac_tag_ok(eng, k, body, plen, body + plen) ? E2E_OK : E2E_ERR_AUTH;
-        if (st == E2E_OK)
+        if (st == E2E_OK && plen)
             memmove(out, body, plen);
         break;
     default:
@@ -255,13 +256,15 @@ e2e_status e2e_seal(const e2e_engine *eng, const e2e_keyset *ks,
             break;
         }
         e2e_hmac_sha256(eng, &k->hmac, mac, k->kiv, k->kiv_len, pt, pt_len);
-        memcpy(body, pt, pt_len);
+        if (pt_len)
+            memcpy(body, pt, pt_len);
         memcpy(body + pt_len, mac, t);
         st = e2e_cs1_encrypt(eng, &k->aes, k->iv, body, body, pt_len + t);
         break;
     case E2E_SUITE_HMAC_SHA256:
         e2e_hmac_sha256(eng, &k->hmac, mac, k->kiv, k->kiv_len, pt, pt_len);
-        memcpy(body, pt, pt_len);
+        if (pt_len)
+            memcpy(body, pt, pt_len);
         memcpy(body + pt_len, mac, t);
         break;
     default:
