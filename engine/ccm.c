@@ -24,7 +24,7 @@
 
 #define CCM_MAX_PAYLOAD (((uint64_t)1 << 36) - 32)
 
-static e2e_status check_params(size_t nonce_len, size_t tag_len, size_t plen)
+e2e_status e2e_ccm_check(size_t nonce_len, size_t tag_len, size_t plen)
 {
     if (nonce_len < 7 || nonce_len > 13)
         return E2E_ERR_UNSUPPORTED;
@@ -112,7 +112,7 @@ e2e_status e2e_ccm_seal(const e2e_engine *eng, const e2e_aes_key *k,
                         uint8_t *out, const uint8_t *aad, size_t aad_len,
                         const uint8_t *pt, size_t pt_len)
 {
-    e2e_status st = check_params(nonce_len, tag_len, pt_len);
+    e2e_status st = e2e_ccm_check(nonce_len, tag_len, pt_len);
     if (st != E2E_OK)
         return st;
     const struct e2e_aes_impl *aes = e2e_aes_of(eng);
@@ -139,7 +139,7 @@ e2e_status e2e_ccm_open(const e2e_engine *eng, const e2e_aes_key *k,
         return tag_len >= 4 && tag_len <= 16 && !(tag_len & 1) ? E2E_ERR_MALFORMED
                                                                : E2E_ERR_UNSUPPORTED;
     size_t plen = ct_len - tag_len;
-    e2e_status st = check_params(nonce_len, tag_len, plen);
+    e2e_status st = e2e_ccm_check(nonce_len, tag_len, plen);
     if (st != E2E_OK)
         return st;
     const struct e2e_aes_impl *aes = e2e_aes_of(eng);

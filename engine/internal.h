@@ -95,6 +95,10 @@ e2e_status e2e_ccm_open(const e2e_engine *eng, const e2e_aes_key *k,
                         uint8_t *out, const uint8_t *aad, size_t aad_len,
                         const uint8_t *ct, size_t ct_len);
 
+/* e2e_ccm_check: E2E_OK when nonce_len, tag_len and a plen-byte payload are
+ * allowed (see e2e_ccm_seal), else E2E_ERR_UNSUPPORTED / E2E_ERR_MALFORMED. */
+e2e_status e2e_ccm_check(size_t nonce_len, size_t tag_len, size_t plen);
+
 /* ---------------------------------------------------------------- key set */
 
 struct keyset_impl {
@@ -114,5 +118,28 @@ struct keyset_impl {
 
 /* e2e_keyset_impl returns ks's contents, or NULL if ks is not initialised. */
 const struct keyset_impl *e2e_keyset_impl(const e2e_keyset *ks);
+
+/* ---------------------------------------------------------------- wire */
+
+/* struct e2e_wire is one message that passed every check needing no crypto. */
+struct e2e_wire {
+    const struct keyset_impl *k;
+    const uint8_t *in;   /* open: the body after the KI; seal: the plaintext */
+    size_t in_len;
+    size_t plen;         /* plaintext length */
+    uint8_t *out;        /* open: where the plaintext goes; seal: the body
+                            (after the KI, already written) */
+    size_t wipe_len;     /* bytes of the caller's buffer to wipe on failure;
+                            for seal also the wire length */
+};
+
+/* e2e_open_prepare checks an open call (parameters, KI nibble, minimum and
+ * maximum body length for the suite) and fills w. On failure the output is
+ * wiped as e2e_open documents. */
+e2e_status e2e_open_prepare(struct e2e_wire *w, const e2e_engine *eng, const e2e_keyset *ks,
+                            uint8_t *out, size_t out_cap, const uint8_t *msg, size_t msg_len);
+/* e2e_seal_prepare checks a seal call, writes the KI and fills w. */
+e2e_status e2e_seal_prepare(struct e2e_wire *w, const e2e_engine *eng, const e2e_keyset *ks,
+                            uint8_t *out, size_t out_cap, const uint8_t *pt, size_t pt_len);
 
 #endif /* E2E_INTERNAL_H */

@@ -1,20 +1,16 @@
 /* keyset.c — expand a key set into a caller-owned e2e_keyset, and the
- * single-message open and seal over the wire formats.
+ * accessors the wire code (wire.c, batch.c) and the CLI use.
  *
- * Implementation notes (the seed: u-blox E2E Data Protection):
- *  - AES_128_CCM / AES_128_CCM_8:  KI || CCM(EncKey, Nonce, P) || tag, no AAD.
- *  - AES_128_CS1_HMAC_SHA256:      KI || CBC-CS1(EncKey, AESIV, P || T).
- *  - HMAC_SHA256:                  KI || P || T.
- *    T = MSB_tag_len(HMAC-SHA256(AuthKey, KIV || P)); the HMAC always covers
- *    the key set's KIV, not the KI read from the wire.
- *  - The KI's length comes from its top nibble (ki.c); the key set's suite,
- *    not the nibble, picks the algorithm (the seed's downlink example pairs a
- *    16-byte KIV with CS1+HMAC).
- *  - A body below the suite's minimum (the tag for CCM and HMAC, 16 bytes for
- *    CS1) is malformed; every other failed check is auth_failed.
- *  - Everything derived from keys, plaintext or tags is handled without
- *    branches; the tag compare is constant time; on failure the output is
- *    wiped and *out_len is 0 (house rule 1). */
+ * Implementation notes:
+ *  - A key set holds everything a message needs precomputed: the AES-128
+ *    encryption and decryption round keys (simd/impl.h layout, shared by all
+ *    implementations) and the HMAC-SHA256 states after the ipad/opad blocks.
+ *  - Parameter rules: AES key 16 bytes; CCM nonce 7..13 bytes and tag 4..16
+ *    even (SP 800-38C A.1); CS1 IV 16 bytes; HMAC key 1..64 bytes, KIV
+ *    1..64 bytes, tag 4..32 bytes. Tag default 16, 8 for AES_128_CCM_8.
+ *  - The KI seal writes is the given one, else the KIV when its top nibble
+ *    announces its own length (the REST API's KIV is the KI on the wire).
+ *  - e2e_keyset_clear wipes the whole struct. */
 #include <string.h>
 
 #include "ct.h"
@@ -147,134 +143,4 @@ size_t e2e_seal_len(const e2e_keyset *ks, size_t pt_len)
 {
     const struct keyset_impl *k = e2e_keyset_impl(ks);
     return k ? k->ki_len + pt_len + k->tag_len : 0;
-}
-
-/* hmac_tag_ok recomputes T over KIV || p and compares it with tag. */
-static int hmac_tag_ok(const e2e_engine *eng, const struct keyset_impl *k,
-                       const uint8_t *p, size_t plen, const uint8_t *tag)
-{
-    uint8_t mac[32];
-    e2e_hmac_sha256(eng, &k->hmac, mac, k->kiv, k->kiv_len, p, plen);
-    int ok = e2e_ct_eq(mac, tag, k->tag_len);
-    e2e_wipe(mac, sizeof mac);
-    return ok;
-}
-
-e2e_status e2e_open(const e2e_engine *eng, const e2e_keyset *ks,
-                    uint8_t *out, size_t out_cap, size_t *out_len,
-                    const uint8_t *msg, size_t msg_len)
-{
-    if (out_len == NULL)
-        return E2E_ERR_PARAM;
-    *out_len = 0;
-    const struct keyset_impl *k = e2e_keyset_impl(ks);
-    if (k == NULL || e2e_engine_impl(eng) == NULL || out == NULL || out_cap < msg_len ||
-        (msg == NULL && msg_len != 0)) {
-        if (out != NULL)
-            e2e_wipe(out, out_cap < msg_len ? out_cap : msg_len);
-        return E2E_ERR_PARAM;
-    }
-    size_t ki_len;
-    e2e_rotation rot;
-    e2e_status st = e2e_ki_decode(&ki_len, &rot, msg, msg_len);
-    if (st != E2E_OK) {
-        e2e_wipe(out, msg_len);
-        return st;
-    }
-    const uint8_t *body = msg + ki_len;
-    size_t blen = msg_len - ki_len, t = k->tag_len, plen = 0;
-    switch (k->suite) {
-    case E2E_SUITE_AES_128_CCM:
-    case E2E_SUITE_AES_128_CCM_8:
-        st = e2e_ccm_open(eng, &k->aes, k->iv, k->iv_len, t, out, NULL, 0, body, blen);
-        plen = blen - t;
-        break;
-    case E2E_SUITE_AES_128_CS1_HMAC_SHA256:
-        if (blen < 16 || blen < t) {
-            st = E2E_ERR_MALFORMED;
-            break;
-        }
-        e2e_cs1_decrypt(eng, &k->aes, k->iv, out, body, blen);
-        plen = blen - t;
-        st = hmac_tag_ok(eng, k, out, plen, out + plen) ? E2E_OK : E2E_ERR_AUTH;
-        if (st == E2E_OK)
-            e2e_wipe(out + plen, t);
-        break;
-    case E2E_SUITE_HMAC_SHA256:
-        if (blen < t) {
-            st = E2E_ERR_MALFORMED;
-            break;
-        }
-        plen = blen - t;
-        st = hmac_tag_ok(eng, k, body, plen, body + plen) ? E2E_OK : E2E_ERR_AUTH;
-        if (st == E2E_OK && plen)
-            memmove(out, body, plen);
-        break;
-    default:
-        st = E2E_ERR_UNSUPPORTED;
-    }
-    if (st != E2E_OK) {
-        e2e_wipe(out, msg_len);
-        return st;
-    }
-    *out_len = plen;
-    return E2E_OK;
-}
-
-e2e_status e2e_seal(const e2e_engine *eng, const e2e_keyset *ks,
-                    uint8_t *out, size_t out_cap, size_t *out_len,
-                    const uint8_t *pt, size_t pt_len)
-{
-    if (out_len == NULL)
-        return E2E_ERR_PARAM;
-    *out_len = 0;
-    const struct keyset_impl *k = e2e_keyset_impl(ks);
-    size_t need = k ? k->ki_len + pt_len + k->tag_len : 0;
-    if (k == NULL || e2e_engine_impl(eng) == NULL || out == NULL || out_cap < need ||
-        (pt == NULL && pt_len != 0)) {
-        if (out != NULL)
-            e2e_wipe(out, out_cap < need ? out_cap : need);
-        return E2E_ERR_PARAM;
-    }
-    if (k->ki_len == 0) {
-        e2e_wipe(out, need);
-        return E2E_ERR_UNSUPPORTED;  /* no KI to write: neither given nor a valid KIV */
-    }
-    memcpy(out, k->ki, k->ki_len);
-    uint8_t *body = out + k->ki_len;
-    size_t t = k->tag_len;
-    e2e_status st = E2E_OK;
-    uint8_t mac[32];
-    switch (k->suite) {
-    case E2E_SUITE_AES_128_CCM:
-    case E2E_SUITE_AES_128_CCM_8:
-        st = e2e_ccm_seal(eng, &k->aes, k->iv, k->iv_len, t, body, NULL, 0, pt, pt_len);
-        break;
-    case E2E_SUITE_AES_128_CS1_HMAC_SHA256:
-        if (pt_len + t < 16) {
-            st = E2E_ERR_MALFORMED;
-            break;
-        }
-        e2e_hmac_sha256(eng, &k->hmac, mac, k->kiv, k->kiv_len, pt, pt_len);
-        if (pt_len)
-            memcpy(body, pt, pt_len);
-        memcpy(body + pt_len, mac, t);
-        st = e2e_cs1_encrypt(eng, &k->aes, k->iv, body, body, pt_len + t);
-        break;
-    case E2E_SUITE_HMAC_SHA256:
-        e2e_hmac_sha256(eng, &k->hmac, mac, k->kiv, k->kiv_len, pt, pt_len);
-        if (pt_len)
-            memcpy(body, pt, pt_len);
-        memcpy(body + pt_len, mac, t);
-        break;
-    default:
-        st = E2E_ERR_UNSUPPORTED;
-    }
-    e2e_wipe(mac, sizeof mac);
-    if (st != E2E_OK) {
-        e2e_wipe(out, need);
-        return st;
-    }
-    *out_len = need;
-    return E2E_OK;
 }
