@@ -220,8 +220,11 @@ typedef struct e2e_job {
     uint8_t op;             /* E2E_OPEN or E2E_SEAL */
     void *user;             /* returned untouched (e.g. the record id) */
 } e2e_job;
+/* Bytes of a job's out past out_len, up to in_len (open) or the wire length
+ * (seal), are unspecified: the scheduler may use them as scratch. They never
+ * hold plaintext that failed its check, nor key material, after return. */
 
-#define E2E_SCRATCH_BYTES 4096
+#define E2E_SCRATCH_BYTES 16384
 /* e2e_scratch is caller-owned lane state for e2e_batch_run (one per thread). */
 typedef struct e2e_scratch {
     alignas(64) unsigned char opaque[E2E_SCRATCH_BYTES];

@@ -66,6 +66,86 @@ struct e2e_sha_impl {
     void (*blocks)(uint32_t state[8], const uint8_t *in, size_t nblk);
 };
 
+/* ---------------------------------------------------------------- lanes
+ *
+ * Multi-buffer kernels run one serial chain per lane, each lane a different
+ * message (CBC encryption, CBC-MAC and SHA-256 are serial inside a message).
+ * The scheduler (engine/batch.c) owns the lane structs (in the caller's
+ * e2e_scratch), fills lanes, and calls a kernel for nblk blocks on EVERY lane
+ * 0..lanes-1: it guarantees each lane's pointers cover nblk blocks (idle lanes
+ * point at a dummy buffer in the scratch) and advances the pointers itself.
+ * A kernel reads and writes only the lane struct and the lane buffers. */
+#define E2E_LANES_MAX 16
+
+/* struct e2e_aes_lanes: CBC encryption / CBC-MAC across up to 16 messages,
+ * each with its own key. rk[r][lane] is lane's round key r (an e2e_aes_key
+ * enc[r] copied in by the scheduler), so the round-r keys of lanes 4g..4g+3
+ * are one contiguous, 64-byte aligned 512-bit row. */
+struct e2e_aes_lanes {
+    alignas(64) uint8_t rk[11][E2E_LANES_MAX][16];
+    alignas(64) uint8_t iv[E2E_LANES_MAX][16];   /* chaining value / MAC, in-out */
+    const uint8_t *in[E2E_LANES_MAX];             /* nblk blocks each */
+    uint8_t *out[E2E_LANES_MAX];                  /* cbcenc only; may equal in */
+};
+
+/* struct e2e_sha_lanes: SHA-256 across up to 16 messages. The state is
+ * word-major: h[w][lane] is word Hw of lane (so one 512-bit row holds word w
+ * of 16 lanes). */
+struct e2e_sha_lanes {
+    alignas(64) uint32_t h[8][E2E_LANES_MAX];
+    const uint8_t *data[E2E_LANES_MAX];           /* nblk 64-byte blocks each */
+};
+
+/* struct e2e_aes_lane_impl is one multi-buffer AES family; lanes is how many
+ * lanes each cbcenc/cbcmac call processes (4, 8 or 16). The scheduler uses
+ * the single-message table instead when the engine has no lane family. */
+struct e2e_aes_lane_impl {
+    const char *name;      /* "vaes512", "aesni", "armce", ... */
+    uint32_t needs;
+    unsigned lanes;
+    /* cbcenc: out[i] = CBC-encryption of in[i] under lane i's key, chaining
+     * from iv[i]; iv[i] is left at the last ciphertext block. */
+    void (*cbcenc)(struct e2e_aes_lanes *l, size_t nblk);
+    /* cbcmac: iv[i] = E_i(iv[i] XOR in[i][b]) for each block b; no output. */
+    void (*cbcmac)(struct e2e_aes_lanes *l, size_t nblk);
+    /* expand_n: expand n <= 8 independent keys (continuous rotation brings a
+     * new key per message); same output as e2e_aes_impl.expand. */
+    void (*expand_n)(e2e_aes_key *const k[], const uint8_t *const key[], size_t n);
+};
+
+/* struct e2e_sha_lane_impl is one multi-buffer SHA-256 family. */
+struct e2e_sha_lane_impl {
+    const char *name;      /* "avx512", "avx2", "shani", "armce", ... */
+    uint32_t needs;
+    unsigned lanes;        /* 16, 8, 2 ... */
+    /* blocks: compress nblk blocks of data[i] into h[.][i] for lanes
+     * 0..lanes-1. */
+    void (*blocks)(struct e2e_sha_lanes *l, size_t nblk);
+};
+
+/* Dispatch-hit flags (as BoringSSL's impl_dispatch_test): in a build with
+ * E2E_DISPATCH_TEST defined (a separate test copy of the engine, never the
+ * shipped one: a global store on the hot path would bounce cache lines between
+ * threads), every kernel entry sets its flag, so a test proves which kernel
+ * actually ran. */
+enum e2e_hit {
+    E2E_HIT_AESNI_EXPAND, E2E_HIT_AESNI_ECB, E2E_HIT_AESNI_CBCENC, E2E_HIT_AESNI_CBCDEC,
+    E2E_HIT_AESNI_CTR, E2E_HIT_AESNI_CBCMAC, E2E_HIT_SHANI_BLOCKS,
+    E2E_HIT_VAES512_CBCENC_X16, E2E_HIT_VAES512_CBCMAC_X16, E2E_HIT_VAES512_EXPAND_N,
+    E2E_HIT_AESNI_CBCENC_X4, E2E_HIT_AESNI_CBCMAC_X4, E2E_HIT_AESNI_EXPAND_N,
+    E2E_HIT_AVX512_SHA256_X16, E2E_HIT_AVX2_SHA256_X8, E2E_HIT_SHANI_SHA256_X2,
+    E2E_HIT_ARMCE_AES, E2E_HIT_ARMCE_SHA256, E2E_HIT_ARMCE_CBCENC_LANES,
+    E2E_HIT_ARMCE_SHA256_LANES,
+    E2E_HIT_PORTABLE_AES, E2E_HIT_PORTABLE_SHA256,
+    E2E_HIT_COUNT
+};
+#ifdef E2E_DISPATCH_TEST
+extern unsigned char e2e_dispatch_hit[E2E_HIT_COUNT];
+#define E2E_HIT(i) (e2e_dispatch_hit[(i)] = 1)
+#else
+#define E2E_HIT(i) ((void)0)
+#endif
+
 /* The tables. Those for another architecture are not linked. */
 extern const struct e2e_aes_impl e2e_aes_impl_portable;
 extern const struct e2e_sha_impl e2e_sha_impl_portable;
