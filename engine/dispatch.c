@@ -17,12 +17,18 @@ static const struct e2e_aes_impl *const aes_tables[] = {
 #if defined(E2E_HAVE_X86_SIMD)
     &e2e_aes_impl_aesni,
 #endif
+#if defined(E2E_HAVE_ARM_CE)
+    &e2e_aes_impl_armce,
+#endif
     &e2e_aes_impl_portable,
 };
 
 static const struct e2e_sha_impl *const sha_tables[] = {
 #if defined(E2E_HAVE_X86_SIMD)
     &e2e_sha_impl_shani,
+#endif
+#if defined(E2E_HAVE_ARM_CE)
+    &e2e_sha_impl_armce,
 #endif
     &e2e_sha_impl_portable,
 };
@@ -33,6 +39,9 @@ static const char *const impl_names[] = {
     "best", "portable",
 #if defined(E2E_HAVE_X86_SIMD)
     "aesni", "aesni+shani", "shani",
+#endif
+#if defined(E2E_HAVE_ARM_CE)
+    "armce",
 #endif
     NULL,
 };
@@ -50,11 +59,18 @@ static void compose(struct engine_impl *e, uint32_t features,
     e->features = features;
     e->aes = aes;
     e->sha = sha;
+#if defined(E2E_HAVE_ARM_CE)
+    /* The lane families go with their single-message tables. */
+    if (aes == &e2e_aes_impl_armce)
+        e->aes_lanes = &e2e_aes_lane_impl_armce;
+    if (sha == &e2e_sha_impl_armce)
+        e->sha_lanes = &e2e_sha_lane_impl_armce;
+#endif
     int aes_p = aes->needs == 0, sha_p = sha->needs == 0;
     if (aes_p && sha_p)
         strcpy(e->name, "portable");
-    else if (sha_p)
-        strcpy(e->name, aes->name);
+    else if (sha_p || strcmp(aes->name, sha->name) == 0)
+        strcpy(e->name, aes->name); /* "aesni"; one family for both: "armce" */
     else if (aes_p)
         strcpy(e->name, sha->name);
     else {

@@ -153,5 +153,11 @@ extern const struct e2e_sha_impl e2e_sha_impl_portable;
 extern const struct e2e_aes_impl e2e_aes_impl_aesni;
 extern const struct e2e_sha_impl e2e_sha_impl_shani;
 #endif
+#if defined(__aarch64__)
+extern const struct e2e_aes_impl e2e_aes_impl_armce;
+extern const struct e2e_sha_impl e2e_sha_impl_armce;
+extern const struct e2e_aes_lane_impl e2e_aes_lane_impl_armce;
+extern const struct e2e_sha_lane_impl e2e_sha_lane_impl_armce;
+#endif
 
 #endif /* E2E_SIMD_IMPL_H */

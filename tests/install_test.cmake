@@ -8,7 +8,10 @@
 #
 #   cmake -DBUILD_DIR=... -DSOURCE_DIR=.../tests/install -DWORK_DIR=...
 #         -DGENERATOR=Ninja -DC_COMPILER=cc [-DEXTRA_FLAGS=-fsanitize=...]
+#         [-DEMULATOR="qemu-aarch64 -cpu max ..."] [-DTOOLCHAIN_FILE=...]
 #         -P install_test.cmake
+# A cross build passes its toolchain file (so the example is configured the
+# same way) and its emulator, which runs the two example programs.
 # Ends with "N passed, N failed"; exits non-zero on any failure.
 
 set(passed 0)
@@ -90,11 +93,21 @@ if(EXTRA_FLAGS)
 else()
   set(extra "")
 endif()
+if(EMULATOR)
+  separate_arguments(emulator UNIX_COMMAND "${EMULATOR}")
+else()
+  set(emulator "")
+endif()
+if(TOOLCHAIN_FILE)
+  set(toolchain_arg "-DCMAKE_TOOLCHAIN_FILE=${TOOLCHAIN_FILE}")
+else()
+  set(toolchain_arg "")
+endif()
 
 # ---------------------------------------------------------------- find_package
 set(build "${WORK_DIR}/example-cmake")
 run("configure example" r COMMAND ${CMAKE_COMMAND} -G "${GENERATOR}" -S "${SOURCE_DIR}" -B "${build}"
-    "-DCMAKE_PREFIX_PATH=${prefix}" "-DCMAKE_C_COMPILER=${C_COMPILER}"
+    "-DCMAKE_PREFIX_PATH=${prefix}" "-DCMAKE_C_COMPILER=${C_COMPILER}" ${toolchain_arg}
     "-DCMAKE_C_FLAGS=${EXTRA_FLAGS}" "-DCMAKE_EXE_LINKER_FLAGS=${EXTRA_FLAGS}"
     -DCMAKE_FIND_USE_PACKAGE_REGISTRY=OFF -DCMAKE_FIND_USE_SYSTEM_PACKAGE_REGISTRY=OFF)
 if(r EQUAL 0)
@@ -110,7 +123,7 @@ if(r EQUAL 0)
   run("build example" r COMMAND ${CMAKE_COMMAND} --build "${build}")
   if(r EQUAL 0)
     ok("build the example against e2ecrypt::engine")
-    run("run example" r COMMAND "${build}/example")
+    run("run example" r COMMAND ${emulator} "${build}/example")
     if(r EQUAL 0 AND r_OUT STREQUAL expected)
       ok("example (CMake) printed HELLO")
     else()
@@ -167,7 +180,7 @@ else()
     run("cc example.c" r COMMAND ${C_COMPILER} ${extra} "${SOURCE_DIR}/example.c" ${flags} -o "${exe}")
     if(r EQUAL 0)
       ok("cc example.c $(pkg-config --cflags --libs e2ecrypt)")
-      run("run example" r COMMAND "${exe}")
+      run("run example" r COMMAND ${emulator} "${exe}")
       if(r EQUAL 0 AND r_OUT STREQUAL expected)
         ok("example (pkg-config) printed HELLO")
       else()

@@ -9,11 +9,19 @@
  * ~SHANI -> "aesni", ~AESNI -> "shani", 0 -> "portable". */
 #include "testutil.h"
 
+#if defined(__aarch64__) && defined(__linux__)
+#include <sys/auxv.h>
+#endif
+
 static const struct e2e_aes_impl *aes_best(uint32_t f)
 {
 #if defined(E2E_TEST_X86_SIMD)
     if ((e2e_aes_impl_aesni.needs & f) == e2e_aes_impl_aesni.needs)
         return &e2e_aes_impl_aesni;
+#endif
+#if defined(E2E_TEST_ARM_CE)
+    if ((e2e_aes_impl_armce.needs & f) == e2e_aes_impl_armce.needs)
+        return &e2e_aes_impl_armce;
 #endif
     (void)f;
     return &e2e_aes_impl_portable;
@@ -24,6 +32,10 @@ static const struct e2e_sha_impl *sha_best(uint32_t f)
 #if defined(E2E_TEST_X86_SIMD)
     if ((e2e_sha_impl_shani.needs & f) == e2e_sha_impl_shani.needs)
         return &e2e_sha_impl_shani;
+#endif
+#if defined(E2E_TEST_ARM_CE)
+    if ((e2e_sha_impl_armce.needs & f) == e2e_sha_impl_armce.needs)
+        return &e2e_sha_impl_armce;
 #endif
     (void)f;
     return &e2e_sha_impl_portable;
@@ -36,7 +48,7 @@ static void expected_name(char *out, size_t cap, const struct e2e_aes_impl *a,
     int ap = a == &e2e_aes_impl_portable, sp = s == &e2e_sha_impl_portable;
     if (ap && sp)
         snprintf(out, cap, "portable");
-    else if (sp)
+    else if (sp || strcmp(a->name, s->name) == 0)
         snprintf(out, cap, "%s", a->name);
     else if (ap)
         snprintf(out, cap, "%s", s->name);
@@ -95,6 +107,12 @@ static void check_named(const char *name)
     } else if (strcmp(name, "aesni+shani") == 0) {
         wa = &e2e_aes_impl_aesni;
         ws = &e2e_sha_impl_shani;
+    }
+#endif
+#if defined(E2E_TEST_ARM_CE)
+    else if (strcmp(name, "armce") == 0) {
+        wa = &e2e_aes_impl_armce;
+        ws = &e2e_sha_impl_armce;
     }
 #endif
     else {
@@ -173,6 +191,13 @@ static void check_cpu_probe(void)
         CHECK(!!(f & x[i].bit) == !!x[i].have, "E2E_CPU bit for %s is %d, the CPU says %d",
               x[i].name, !!(f & x[i].bit), !!x[i].have);
     CHECK((f & (E2E_CPU_ARM_AES | E2E_CPU_ARM_SHA2)) == 0, "ARM bits on x86-64");
+#elif defined(__aarch64__) && defined(__linux__)
+    /* HWCAP_AES is bit 3, HWCAP_SHA2 bit 6 (asm/hwcap.h). */
+    unsigned long hw = getauxval(AT_HWCAP);
+    CHECK(!!(f & E2E_CPU_ARM_AES) == !!(hw & (1ul << 3)), "E2E_CPU_ARM_AES vs HWCAP_AES");
+    CHECK(!!(f & E2E_CPU_ARM_SHA2) == !!(hw & (1ul << 6)), "E2E_CPU_ARM_SHA2 vs HWCAP_SHA2");
+    CHECK((f & (E2E_CPU_AESNI | E2E_CPU_SHANI | E2E_CPU_AVX)) == 0, "x86 bits on aarch64");
+    printf("HWCAP = 0x%lx: aes %d, sha2 %d\n", hw, !!(hw & (1ul << 3)), !!(hw & (1ul << 6)));
 #else
     CHECK((f & (E2E_CPU_AESNI | E2E_CPU_SHANI | E2E_CPU_AVX)) == 0, "x86 bits on another CPU");
 #endif
@@ -201,6 +226,8 @@ int main(void)
     check_mask("E2E_CPU_ALL & ~E2E_CPU_AESNI", E2E_CPU_ALL & ~E2E_CPU_AESNI);
     check_mask("0", 0);
     check_mask("E2E_CPU_AESNI|E2E_CPU_SHANI", E2E_CPU_AESNI | E2E_CPU_SHANI);
+    check_mask("E2E_CPU_ALL & ~E2E_CPU_ARM_SHA2", E2E_CPU_ALL & ~E2E_CPU_ARM_SHA2);
+    check_mask("E2E_CPU_ALL & ~E2E_CPU_ARM_AES", E2E_CPU_ALL & ~E2E_CPU_ARM_AES);
 
     /* The concrete expectations of the issue, on a CPU that has both. */
 #if defined(E2E_TEST_X86_SIMD)
@@ -218,6 +245,25 @@ int main(void)
               e2e_engine_name(&eng));
     } else {
         printf("note: this CPU lacks AES-NI or SHA-NI; the mask checks above used its features\n");
+    }
+#endif
+#if defined(E2E_TEST_ARM_CE)
+    if ((f & (E2E_CPU_ARM_AES | E2E_CPU_ARM_SHA2)) == (E2E_CPU_ARM_AES | E2E_CPU_ARM_SHA2)) {
+        e2e_engine eng;
+        e2e_engine_init(&eng, E2E_CPU_ALL);
+        CHECK(strcmp(e2e_engine_name(&eng), "armce") == 0, "ALL -> %s", e2e_engine_name(&eng));
+        const struct engine_impl *e = e2e_engine_impl(&eng);
+        CHECK(e && e->aes == &e2e_aes_impl_armce && e->sha == &e2e_sha_impl_armce,
+              "ALL -> the armce tables");
+    } else {
+        printf("note: this CPU lacks the ARMv8 AES or SHA-2 extensions (portable expected)\n");
+        e2e_engine eng;
+        e2e_engine_init(&eng, E2E_CPU_ALL);
+        const struct engine_impl *e = e2e_engine_impl(&eng);
+        if (!(f & E2E_CPU_ARM_AES))
+            CHECK(e && e->aes == &e2e_aes_impl_portable, "no ARM AES -> portable AES");
+        if (!(f & E2E_CPU_ARM_SHA2))
+            CHECK(e && e->sha == &e2e_sha_impl_portable, "no ARM SHA2 -> portable SHA-256");
     }
 #endif
     {
@@ -241,6 +287,8 @@ int main(void)
     CHECK(has_best && has_portable, "e2e_impl_names lacks best or portable");
 #if defined(E2E_TEST_X86_SIMD)
     CHECK(n == 5, "an x86-64 SIMD build lists 5 implementations, not %d", n);
+#elif defined(E2E_TEST_ARM_CE)
+    CHECK(n == 3, "an aarch64 CE build lists 3 implementations, not %d", n);
 #else
     CHECK(n == 2, "a portable-only build lists 2 implementations, not %d", n);
 #endif

@@ -403,6 +403,12 @@ static void cross(void)
     else
         printf("SKIP aesni expand() (cpu)\n");
 #endif
+#if defined(E2E_TEST_ARM_CE)
+    if ((e2e_cpu_features() & e2e_aes_impl_armce.needs) == e2e_aes_impl_armce.needs)
+        tabs[nt++] = &e2e_aes_impl_armce;
+    else
+        printf("SKIP armce expand() (cpu)\n");
+#endif
     for (int i = 0; i < 2000; i++) {
         uint8_t key[16];
         rng_fill(key, 16);
@@ -485,6 +491,8 @@ static void cross(void)
 
     /* The pair the issue names, spelled out. */
     const e2e_engine *por = engine_named("portable"), *fast = engine_named("aesni+shani");
+    if (fast == NULL)
+        fast = engine_named("armce");
     if (por && fast) {
         for (size_t si = 0; si < 4; si++) {
             e2e_keyset_params p;

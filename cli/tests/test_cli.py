@@ -22,12 +22,15 @@ import hmac
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
 import tempfile
 
 BIN = os.path.abspath(sys.argv[1])
+# A cross build runs the tool under an emulator ("qemu-aarch64 -cpu max ...").
+EMULATOR = shlex.split(os.environ.get("E2E_TEST_EMULATOR", ""))
 GROUP = sys.argv[2]
 TMP = tempfile.mkdtemp(prefix="e2ecrypt-cli-")
 OPENSSL = shutil.which("openssl")
@@ -54,7 +57,7 @@ def run(args, stdin="", env=None):
     e.pop("E2E_IMPL", None)
     if env:
         e.update(env)
-    p = subprocess.run([BIN] + args, input=stdin.encode(), capture_output=True, env=e,
+    p = subprocess.run(EMULATOR + [BIN] + args, input=stdin.encode(), capture_output=True, env=e,
                        timeout=300)
     return p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
 

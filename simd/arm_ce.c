@@ -1,0 +1,650 @@
+/* arm_ce.c — AES-128 and SHA-256 with the ARMv8 Cryptography Extensions
+ * (aarch64): single-message kernels and multi-buffer lanes.
+ *
+ * Implementation notes
+ *  - Exports only e2e_aes_impl_armce, e2e_sha_impl_armce,
+ *    e2e_aes_lane_impl_armce and e2e_sha_lane_impl_armce (simd/impl.h). The
+ *    file is built without -march flags; every function carries
+ *    E2E_ARMCE_TARGET, so nothing here may run unless the engine saw
+ *    E2E_CPU_ARM_AES (AES tables) or E2E_CPU_ARM_SHA2 (SHA tables) in HWCAP.
+ *  - Round structure. AESE k folds AddRoundKey in FRONT of SubBytes and
+ *    ShiftRows (AESE(x, k) = ShiftRows(SubBytes(x ^ k))); AESMC is MixColumns.
+ *    So FIPS 197 sec. 5.1 with enc[0..10] is
+ *        9 x (AESE enc[r]; AESMC) for r = 0..8, AESE enc[9], EOR enc[10]:
+ *    the first AESE does round 0's key XOR and the last round's key is a
+ *    plain EOR (x86's AESENC adds its key AFTER MixColumns instead).
+ *    Decryption is the same on FIPS 197 sec. 5.3.5's equivalent inverse
+ *    cipher schedule dec[0..10] with AESD / AESIMC, which is why dec[] is
+ *    laid out as it is.
+ *  - Keys use the shared e2e_aes_key layout, byte for byte what the portable
+ *    and AES-NI expand produce. Expansion has no AESKEYGENASSIST: TBL
+ *    broadcasts RotWord(w3) to all four columns, which makes ShiftRows a
+ *    no-op, so AESE with a zero key gives SubWord(RotWord(w3)) in every
+ *    column (FIPS 197 sec. 5.2); dec[i] = AESIMC(enc[10 - i]).
+ *  - Serial modes (CBC encryption, CBC-MAC) fold the last round's key into
+ *    the next block's first: with p = the chain value before its EOR enc[10],
+ *    the next block is AESE(p, in ^ enc[0] ^ enc[10]), and the operand is
+ *    computed off the chain, so the serial path is 10 AESE + 9 AESMC per
+ *    block (AESE+AESMC pairs fuse on most cores).
+ *  - Parallel modes (ECB, CBC decryption, CTR) keep 8 blocks in flight,
+ *    enough for AESE+AESMC latency x throughput on current cores (from the
+ *    vendors' optimisation guides: about 3 x 1 on Cortex-A72, 2 x 2 on
+ *    Neoverse N1, up to 4 pipes on newer big cores). The 11 round
+ *    keys of the single-message kernels stay in registers for the whole call
+ *    (aarch64 has 32 vector registers: 11 keys + 8 blocks + temporaries).
+ *  - Lanes: cbcenc / cbcmac run 8 messages (8 independent serial chains, each
+ *    with its own key, round keys read from the lane struct at each use):
+ *    8 covers the same latency x throughput product the parallel modes do;
+ *    SHA-256 runs 2 interleaved streams, which hides SHA256H/H2 latency.
+ *    Lane pointers are copied to locals first, so stores through out[] never
+ *    force the compiler to re-read them.
+ *  - Aliasing (impl.h): out == in, or out < in with overlap. Every group reads
+ *    all of its input blocks before it stores any output, a store to out
+ *    block i only reaches input blocks <= i, and CBC chaining ciphertext
+ *    lives in registers. Lanes may share one idle dummy buffer: each block
+ *    step loads every lane's input before it stores any lane's output.
+ *  - No branch or table index depends on a key or on data; control flow
+ *    depends only on lengths and lane counts. Stack buffers that held
+ *    keystream are wiped.
+ */
+#if defined(__aarch64__)
+
+/* Clang (14 here, and older) declares the AES / SHA-2 intrinsics in
+ * <arm_neon.h> only when the command line enables them (#ifdef
+ * __ARM_FEATURE_AES / _SHA2), not per function; E2E_ARMCE_TARGET below is
+ * what lets the backend emit them, so announcing the features to the header
+ * is safe in this file, whose every function carries that attribute. GCC
+ * declares them under its own target pragmas and needs nothing. */
+#if defined(__clang__)
+#ifndef __ARM_FEATURE_AES
+#define __ARM_FEATURE_AES 1
+#endif
+#ifndef __ARM_FEATURE_SHA2
+#define __ARM_FEATURE_SHA2 1
+#endif
+#endif
+
+#include <arm_neon.h>
+
+#include "../engine/ct.h"
+#include "../engine/e2ecrypt.h"
+#include "impl.h"
+
+/* GCC takes "+crypto" (AES + SHA-1/SHA-256), clang the feature names. */
+#if defined(__clang__)
+#define E2E_ARMCE_TARGET __attribute__((target("aes,sha2")))
+#else
+#define E2E_ARMCE_TARGET __attribute__((target("+crypto")))
+#endif
+
+#define LD(p) vld1q_u8((const uint8_t *)(p))
+#define ST(p, v) vst1q_u8((uint8_t *)(p), (v))
+
+/* X8 / X4 / X2 repeat a per-block (per-lane) statement. */
+#define X8(S) S(0) S(1) S(2) S(3) S(4) S(5) S(6) S(7)
+#define X4(S) S(0) S(1) S(2) S(3)
+#define X2(S) S(0) S(1)
+
+/* e2e_armce_rkeys holds the 11 round keys of one direction in registers;
+ * e2e_armce_load_rkeys fills it from enc[] or dec[] (no alignment needed). */
+struct e2e_armce_rkeys {
+    uint8x16_t k0, k1, k2, k3, k4, k5, k6, k7, k8, k9, k10;
+};
+
+static inline E2E_ARMCE_TARGET struct e2e_armce_rkeys
+e2e_armce_load_rkeys(const uint8_t rk[11][16])
+{
+    struct e2e_armce_rkeys r;
+    r.k0 = LD(rk[0]);
+    r.k1 = LD(rk[1]);
+    r.k2 = LD(rk[2]);
+    r.k3 = LD(rk[3]);
+    r.k4 = LD(rk[4]);
+    r.k5 = LD(rk[5]);
+    r.k6 = LD(rk[6]);
+    r.k7 = LD(rk[7]);
+    r.k8 = LD(rk[8]);
+    r.k9 = LD(rk[9]);
+    r.k10 = LD(rk[10]);
+    return r;
+}
+
+/* ENC_RND / DEC_RND: one full round, AESE+AESMC (AESD+AESIMC), written as
+ * a pair so the compiler emits them back to back on one register (the form
+ * cores fuse). */
+#define ENC_RND(x, k) ((x) = vaesmcq_u8(vaeseq_u8((x), (k))))
+#define DEC_RND(x, k) ((x) = vaesimcq_u8(vaesdq_u8((x), (k))))
+
+/* e2e_armce_aes128_enc_pre runs the cipher on x from its first AESE, whose
+ * key operand is k1st (enc[0], or a value with enc[0] folded in), to the
+ * last AESE: the result still lacks the final EOR enc[10]. */
+static inline E2E_ARMCE_TARGET uint8x16_t e2e_armce_aes128_enc_pre(const struct e2e_armce_rkeys *r,
+                                                                   uint8x16_t x, uint8x16_t k1st)
+{
+    ENC_RND(x, k1st);
+    ENC_RND(x, r->k1);
+    ENC_RND(x, r->k2);
+    ENC_RND(x, r->k3);
+    ENC_RND(x, r->k4);
+    ENC_RND(x, r->k5);
+    ENC_RND(x, r->k6);
+    ENC_RND(x, r->k7);
+    ENC_RND(x, r->k8);
+    return vaeseq_u8(x, r->k9);
+}
+
+/* e2e_armce_aes128_enc1 encrypts one block x (FIPS 197 sec. 5.1). */
+static inline E2E_ARMCE_TARGET uint8x16_t e2e_armce_aes128_enc1(const struct e2e_armce_rkeys *r,
+                                                                uint8x16_t x)
+{
+    return veorq_u8(e2e_armce_aes128_enc_pre(r, x, r->k0), r->k10);
+}
+
+/* e2e_armce_aes128_dec1 decrypts one block x with the dec[] schedule
+ * (FIPS 197 sec. 5.3.5). */
+static inline E2E_ARMCE_TARGET uint8x16_t e2e_armce_aes128_dec1(const struct e2e_armce_rkeys *r,
+                                                                uint8x16_t x)
+{
+    DEC_RND(x, r->k0);
+    DEC_RND(x, r->k1);
+    DEC_RND(x, r->k2);
+    DEC_RND(x, r->k3);
+    DEC_RND(x, r->k4);
+    DEC_RND(x, r->k5);
+    DEC_RND(x, r->k6);
+    DEC_RND(x, r->k7);
+    DEC_RND(x, r->k8);
+    return veorq_u8(vaesdq_u8(x, r->k9), r->k10);
+}
+
+/* ---------------------------------------------------------------- key schedule */
+
+/* e2e_armce_aes128_expand_step returns round key i+1 from round key k and
+ * Rcon[i+1] (FIPS 197 sec. 5.2). t = SubWord(RotWord(w3)) ^ Rcon in every
+ * column; k ^= k << 32; k ^= k << 64 gives the prefix XORs w0, w0^w1, ... */
+static inline E2E_ARMCE_TARGET uint8x16_t e2e_armce_aes128_expand_step(uint8x16_t k, uint8_t rcon)
+{
+    static const uint8_t rot_splat[16] = {13, 14, 15, 12, 13, 14, 15, 12,
+                                          13, 14, 15, 12, 13, 14, 15, 12};
+    const uint8x16_t zero = vdupq_n_u8(0);
+    uint8x16_t t = vqtbl1q_u8(k, vld1q_u8(rot_splat));
+    t = vaeseq_u8(t, zero);
+    t = veorq_u8(t, vreinterpretq_u8_u32(vdupq_n_u32(rcon)));
+    k = veorq_u8(k, vextq_u8(zero, k, 12));
+    k = veorq_u8(k, vextq_u8(zero, k, 8));
+    return veorq_u8(k, t);
+}
+
+static const uint8_t e2e_armce_rcon[10] = {0x01, 0x02, 0x04, 0x08, 0x10,
+                                           0x20, 0x40, 0x80, 0x1b, 0x36};
+
+/* e2e_armce_aes128_expand fills k->enc with the FIPS 197 AES-128 schedule of
+ * key and k->dec with its equivalent inverse cipher schedule. key may be
+ * unaligned. */
+static E2E_ARMCE_TARGET void e2e_armce_aes128_expand(e2e_aes_key *k, const uint8_t key[16])
+{
+    E2E_HIT(E2E_HIT_ARMCE_AES);
+    uint8x16_t r = LD(key);
+    ST(k->enc[0], r);
+    ST(k->dec[10], r);
+    for (int i = 1; i <= 10; i++) {
+        r = e2e_armce_aes128_expand_step(r, e2e_armce_rcon[i - 1]);
+        ST(k->enc[i], r);
+        ST(k->dec[10 - i], i == 10 ? r : vaesimcq_u8(r));
+    }
+}
+
+/* e2e_armce_aes128_expand4 expands up to 4 keys in lock step (4 independent
+ * chains hide the TBL -> AESE -> EOR latency of each step); slots >= n run on
+ * a zero key and are not stored. All keys are read before anything is
+ * stored. */
+static inline E2E_ARMCE_TARGET void e2e_armce_aes128_expand4(e2e_aes_key *const k[],
+                                                             const uint8_t *const key[], size_t n)
+{
+    const uint8x16_t zero = vdupq_n_u8(0);
+#define S(i) uint8x16_t r##i = (i) < n ? LD(key[i]) : zero;
+    X4(S)
+#undef S
+#define S(i) if ((i) < n) { ST(k[i]->enc[0], r##i); ST(k[i]->dec[10], r##i); }
+    X4(S)
+#undef S
+    for (int j = 1; j <= 10; j++) {
+        const uint8_t rc = e2e_armce_rcon[j - 1];
+#define S(i) r##i = e2e_armce_aes128_expand_step(r##i, rc);
+        X4(S)
+#undef S
+#define S(i)                                                                  \
+    if ((i) < n) {                                                            \
+        ST(k[i]->enc[j], r##i);                                               \
+        ST(k[i]->dec[10 - j], j == 10 ? r##i : vaesimcq_u8(r##i));            \
+    }
+        X4(S)
+#undef S
+    }
+}
+
+/* e2e_armce_aes128_expand_n expands n <= 8 independent keys, 4 at a time;
+ * same output as e2e_armce_aes128_expand. */
+static E2E_ARMCE_TARGET void e2e_armce_aes128_expand_n(e2e_aes_key *const k[],
+                                                       const uint8_t *const key[], size_t n)
+{
+    E2E_HIT(E2E_HIT_ARMCE_CBCENC_LANES);
+    for (size_t g = 0; g < n; g += 4)
+        e2e_armce_aes128_expand4(k + g, key + g, n - g < 4 ? n - g : 4);
+}
+
+/* EACH_ROUND8(OP, r) applies OP(b_i, r.kN) (ENC_RND or DEC_RND) for
+ * N = 0..8 to the 8 blocks b0..b7, each round key to all 8 blocks before the
+ * next; the last round (AESE/AESD k9 + EOR k10) is left to the caller. */
+#define ROUND8(OP, key) OP(b0, key); OP(b1, key); OP(b2, key); OP(b3, key); \
+                        OP(b4, key); OP(b5, key); OP(b6, key); OP(b7, key);
+#define EACH_ROUND8(OP, r)                                                        \
+    ROUND8(OP, (r).k0) ROUND8(OP, (r).k1) ROUND8(OP, (r).k2) ROUND8(OP, (r).k3)  \
+    ROUND8(OP, (r).k4) ROUND8(OP, (r).k5) ROUND8(OP, (r).k6) ROUND8(OP, (r).k7)  \
+    ROUND8(OP, (r).k8)
+
+/* ---------------------------------------------------------------- ECB */
+
+/* e2e_armce_aes128_ecb_enc encrypts nblk independent 16-byte blocks from in
+ * to out, 8 at a time. out == in and out < in with overlap are allowed; no
+ * alignment is required. */
+static E2E_ARMCE_TARGET void e2e_armce_aes128_ecb_enc(const e2e_aes_key *k, uint8_t *out,
+                                                      const uint8_t *in, size_t nblk)
+{
+    E2E_HIT(E2E_HIT_ARMCE_AES);
+    const struct e2e_armce_rkeys r = e2e_armce_load_rkeys(k->enc);
+    for (; nblk >= 8; nblk -= 8, in += 128, out += 128) {
+#define S(i) uint8x16_t b##i = LD(in + 16 * (i));
+        X8(S)
+#undef S
+        EACH_ROUND8(ENC_RND, r)
+#define S(i) ST(out + 16 * (i), veorq_u8(vaeseq_u8(b##i, r.k9), r.k10));
+        X8(S)
+#undef S
+    }
+    for (; nblk > 0; nblk--, in += 16, out += 16)
+        ST(out, e2e_armce_aes128_enc1(&r, LD(in)));
+}
+
+/* e2e_armce_aes128_ecb_dec decrypts nblk independent 16-byte blocks from in
+ * to out, 8 at a time. Aliasing and alignment as for ecb_enc. */
+static E2E_ARMCE_TARGET void e2e_armce_aes128_ecb_dec(const e2e_aes_key *k, uint8_t *out,
+                                                      const uint8_t *in, size_t nblk)
+{
+    E2E_HIT(E2E_HIT_ARMCE_AES);
+    const struct e2e_armce_rkeys r = e2e_armce_load_rkeys(k->dec);
+    for (; nblk >= 8; nblk -= 8, in += 128, out += 128) {
+#define S(i) uint8x16_t b##i = LD(in + 16 * (i));
+        X8(S)
+#undef S
+        EACH_ROUND8(DEC_RND, r)
+#define S(i) ST(out + 16 * (i), veorq_u8(vaesdq_u8(b##i, r.k9), r.k10));
+        X8(S)
+#undef S
+    }
+    for (; nblk > 0; nblk--, in += 16, out += 16)
+        ST(out, e2e_armce_aes128_dec1(&r, LD(in)));
+}
+
+/* ---------------------------------------------------------------- CBC */
+
+/* e2e_armce_aes128_cbc_enc CBC-encrypts nblk blocks (SP 800-38A sec. 6.2)
+ * and leaves the last ciphertext block in iv. Serial by definition; the
+ * chain is 10 AESE + 9 AESMC per block (enc[10] folded into the next
+ * block's operand). out == in and out < in with overlap are allowed; no
+ * alignment is required. */
+static E2E_ARMCE_TARGET void e2e_armce_aes128_cbc_enc(const e2e_aes_key *k, uint8_t iv[16],
+                                                      uint8_t *out, const uint8_t *in,
+                                                      size_t nblk)
+{
+    E2E_HIT(E2E_HIT_ARMCE_AES);
+    const struct e2e_armce_rkeys r = e2e_armce_load_rkeys(k->enc);
+    const uint8x16_t kx = veorq_u8(r.k0, r.k10);
+    uint8x16_t p = veorq_u8(LD(iv), r.k10); /* ciphertext ^ enc[10] */
+    for (; nblk > 0; nblk--, in += 16, out += 16) {
+        p = e2e_armce_aes128_enc_pre(&r, p, veorq_u8(LD(in), kx));
+        ST(out, veorq_u8(p, r.k10));
+    }
+    ST(iv, veorq_u8(p, r.k10));
+}
+
+/* e2e_armce_aes128_cbc_dec CBC-decrypts nblk blocks (SP 800-38A sec. 6.2), 8
+ * at a time, and leaves the last ciphertext block in iv. The chaining
+ * ciphertext lives in registers, read before any store of its group, so
+ * out == in and out < in with overlap work. */
+static E2E_ARMCE_TARGET void e2e_armce_aes128_cbc_dec(const e2e_aes_key *k, uint8_t iv[16],
+                                                      uint8_t *out, const uint8_t *in,
+                                                      size_t nblk)
+{
+    E2E_HIT(E2E_HIT_ARMCE_AES);
+    const struct e2e_armce_rkeys r = e2e_armce_load_rkeys(k->dec);
+    uint8x16_t prev = LD(iv);
+    for (; nblk >= 8; nblk -= 8, in += 128, out += 128) {
+#define S(i) const uint8x16_t c##i = LD(in + 16 * (i)); uint8x16_t b##i = c##i;
+        X8(S)
+#undef S
+        EACH_ROUND8(DEC_RND, r)
+        /* last round: AESD k9, then EOR (dec[10] ^ previous ciphertext) */
+        b0 = veorq_u8(vaesdq_u8(b0, r.k9), veorq_u8(r.k10, prev));
+        b1 = veorq_u8(vaesdq_u8(b1, r.k9), veorq_u8(r.k10, c0));
+        b2 = veorq_u8(vaesdq_u8(b2, r.k9), veorq_u8(r.k10, c1));
+        b3 = veorq_u8(vaesdq_u8(b3, r.k9), veorq_u8(r.k10, c2));
+        b4 = veorq_u8(vaesdq_u8(b4, r.k9), veorq_u8(r.k10, c3));
+        b5 = veorq_u8(vaesdq_u8(b5, r.k9), veorq_u8(r.k10, c4));
+        b6 = veorq_u8(vaesdq_u8(b6, r.k9), veorq_u8(r.k10, c5));
+        b7 = veorq_u8(vaesdq_u8(b7, r.k9), veorq_u8(r.k10, c6));
+        prev = c7;
+#define S(i) ST(out + 16 * (i), b##i);
+        X8(S)
+#undef S
+    }
+    for (; nblk > 0; nblk--, in += 16, out += 16) {
+        const uint8x16_t c = LD(in);
+        ST(out, veorq_u8(e2e_armce_aes128_dec1(&r, c), prev));
+        prev = c;
+    }
+    ST(iv, prev);
+}
+
+/* ---------------------------------------------------------------- CTR */
+
+/* e2e_armce_aes128_ctr32 XORs len bytes of in with the AES-CTR keystream
+ * (SP 800-38A sec. 6.5) into out, 8 counter blocks at a time. The last 4
+ * bytes of ctr are a big-endian counter incremented mod 2^32 per block; the
+ * first 12 never change. A partial final block uses the head of its
+ * keystream block and still consumes a counter. On return ctr is the next
+ * unused counter block. out == in and out < in with overlap are allowed; no
+ * alignment is required. */
+static E2E_ARMCE_TARGET void e2e_armce_aes128_ctr32(const e2e_aes_key *k, uint8_t ctr[16],
+                                                    uint8_t *out, const uint8_t *in, size_t len)
+{
+    E2E_HIT(E2E_HIT_ARMCE_AES);
+    const struct e2e_armce_rkeys r = e2e_armce_load_rkeys(k->enc);
+    const uint32x4_t base = vreinterpretq_u32_u8(LD(ctr));
+    /* the counter is public: it lives in a scalar, host order */
+    uint32_t c = (uint32_t)ctr[12] << 24 | (uint32_t)ctr[13] << 16 |
+                 (uint32_t)ctr[14] << 8 | (uint32_t)ctr[15];
+#define CB(j) vreinterpretq_u8_u32(vsetq_lane_u32(__builtin_bswap32(c + (j)), base, 3))
+
+    for (; len >= 128; len -= 128, in += 128, out += 128) {
+#define S(i) uint8x16_t b##i = CB(i);
+        X8(S)
+#undef S
+        c += 8;
+        EACH_ROUND8(ENC_RND, r)
+#define S(i) b##i = veorq_u8(vaeseq_u8(b##i, r.k9), r.k10);
+        X8(S)
+#undef S
+#define S(i) ST(out + 16 * (i), veorq_u8(b##i, LD(in + 16 * (i))));
+        X8(S)
+#undef S
+    }
+    for (; len >= 16; len -= 16, in += 16, out += 16) {
+        const uint8x16_t ks = e2e_armce_aes128_enc1(&r, CB(0));
+        c += 1;
+        ST(out, veorq_u8(ks, LD(in)));
+    }
+    if (len > 0) {
+        /* A byte loop, not memcpy: a call would make the compiler spill the
+         * (caller-saved) round-key registers to the stack around it. Byte i
+         * is read before it is written, so out <= in still works. */
+        uint8_t ks[16];
+        ST(ks, e2e_armce_aes128_enc1(&r, CB(0)));
+        c += 1;
+        for (size_t i = 0; i < len; i++)
+            out[i] = (uint8_t)(in[i] ^ ks[i]);
+        e2e_wipe(ks, sizeof ks); /* raw keystream */
+    }
+    ST(ctr, CB(0));
+#undef CB
+}
+
+/* ---------------------------------------------------------------- CBC-MAC */
+
+/* e2e_armce_aes128_cbcmac runs mac = E(mac ^ in[i]) over nblk blocks
+ * (SP 800-38C sec. 6.1 step 4's CBC chain). Serial by definition, 10 AESE +
+ * 9 AESMC per block as in cbc_enc. No alignment is required of mac or in. */
+static E2E_ARMCE_TARGET void e2e_armce_aes128_cbcmac(const e2e_aes_key *k, uint8_t mac[16],
+                                                     const uint8_t *in, size_t nblk)
+{
+    E2E_HIT(E2E_HIT_ARMCE_AES);
+    const struct e2e_armce_rkeys r = e2e_armce_load_rkeys(k->enc);
+    const uint8x16_t kx = veorq_u8(r.k0, r.k10);
+    uint8x16_t p = veorq_u8(LD(mac), r.k10);
+    for (; nblk > 0; nblk--, in += 16)
+        p = e2e_armce_aes128_enc_pre(&r, p, veorq_u8(LD(in), kx));
+    ST(mac, veorq_u8(p, r.k10));
+}
+
+/* ---------------------------------------------------------------- 8 lanes */
+
+/* e2e_armce_aes128_lanes_x8 runs nblk CBC blocks on lanes 0..7 of l, each
+ * lane a serial chain under its own key (rk[r][lane]); with out != NULL it
+ * stores the ciphertext (cbcenc), else only the chaining value is kept
+ * (cbcmac). Per lane: p = chain ^ rk10, operand in ^ rk0 ^ rk10, as in
+ * cbc_enc. Each block step loads all 8 inputs before it stores any output,
+ * so lanes may share (alias) one idle dummy buffer, and out[i] may equal
+ * in[i]. */
+static inline E2E_ARMCE_TARGET void e2e_armce_aes128_lanes_x8(struct e2e_aes_lanes *l, size_t nblk,
+                                                              int enc)
+{
+#define S(i) const uint8_t *in##i = l->in[i]; uint8_t *out##i = enc ? l->out[i] : NULL; \
+             uint8x16_t p##i = veorq_u8(LD(l->iv[i]), LD(l->rk[10][i]));               \
+             const uint8x16_t kx##i = veorq_u8(LD(l->rk[0][i]), LD(l->rk[10][i]));
+    X8(S)
+#undef S
+    for (size_t b = 0; b < nblk; b++) {
+#define S(i) uint8x16_t x##i = veorq_u8(LD(in##i + 16 * b), kx##i);
+        X8(S)
+#undef S
+#define S(i) ENC_RND(p##i, x##i);
+        X8(S)
+#undef S
+        for (int r = 1; r < 9; r++) {
+#define S(i) ENC_RND(p##i, LD(l->rk[r][i]));
+            X8(S)
+#undef S
+        }
+#define S(i) p##i = vaeseq_u8(p##i, LD(l->rk[9][i]));
+        X8(S)
+#undef S
+        if (enc) {
+#define S(i) ST(out##i + 16 * b, veorq_u8(p##i, LD(l->rk[10][i])));
+            X8(S)
+#undef S
+        }
+    }
+#define S(i) ST(l->iv[i], veorq_u8(p##i, LD(l->rk[10][i])));
+    X8(S)
+#undef S
+}
+
+/* e2e_armce_aes128_cbcenc_x8: out[i] = CBC-encryption of nblk blocks of
+ * in[i] under lane i's key, chaining from iv[i], for lanes 0..7; iv[i] is
+ * left at the last ciphertext block. */
+static E2E_ARMCE_TARGET void e2e_armce_aes128_cbcenc_x8(struct e2e_aes_lanes *l, size_t nblk)
+{
+    E2E_HIT(E2E_HIT_ARMCE_CBCENC_LANES);
+    e2e_armce_aes128_lanes_x8(l, nblk, 1);
+}
+
+/* e2e_armce_aes128_cbcmac_x8: iv[i] = E_i(iv[i] ^ in[i][b]) for nblk blocks
+ * b, for lanes 0..7; out[] is not used. */
+static E2E_ARMCE_TARGET void e2e_armce_aes128_cbcmac_x8(struct e2e_aes_lanes *l, size_t nblk)
+{
+    E2E_HIT(E2E_HIT_ARMCE_CBCENC_LANES);
+    e2e_armce_aes128_lanes_x8(l, nblk, 0);
+}
+
+/* ---------------------------------------------------------------- SHA-256 */
+
+/* FIPS 180-4 sec. 4.2.2. */
+static const uint32_t e2e_armce_sha256_k[64] __attribute__((aligned(16))) = {
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+};
+
+/* One SHA-256 stream in registers: abcd = (A, B, C, D), efgh = (E, F, G, H)
+ * from lane 0 up (the operand order SHA256H / SHA256H2 use), m0..m3 the
+ * current 16 schedule words W[4i..4i+3]. */
+struct e2e_armce_sha {
+    uint32x4_t abcd, efgh, m0, m1, m2, m3;
+};
+
+/* e2e_armce_sha256_load_block loads one 64-byte block as big-endian words
+ * (FIPS 180-4 sec. 5.2.1). */
+static inline E2E_ARMCE_TARGET void e2e_armce_sha256_load_block(struct e2e_armce_sha *s,
+                                                                const uint8_t *p)
+{
+    s->m0 = vreinterpretq_u32_u8(vrev32q_u8(LD(p)));
+    s->m1 = vreinterpretq_u32_u8(vrev32q_u8(LD(p + 16)));
+    s->m2 = vreinterpretq_u32_u8(vrev32q_u8(LD(p + 32)));
+    s->m3 = vreinterpretq_u32_u8(vrev32q_u8(LD(p + 48)));
+}
+
+/* e2e_armce_sha256_rnds4 runs rounds 4i..4i+3 on s with m = W[4i..4i+3];
+ * with sched it also extends the schedule (sec. 6.2.2 step 1):
+ * m = SU1(SU0(m, m1), m2, m3) = W[4i+16..4i+19]. */
+#define E2E_ARMCE_RNDS4(s, i, m, m1, m2, m3, sched)                                \
+    do {                                                                           \
+        const uint32x4_t wk = vaddq_u32((s).m, vld1q_u32(&e2e_armce_sha256_k[4 * (i)])); \
+        const uint32x4_t abcd0 = (s).abcd;                                         \
+        if (sched)                                                                 \
+            (s).m = vsha256su0q_u32((s).m, (s).m1);                                \
+        (s).abcd = vsha256hq_u32((s).abcd, (s).efgh, wk);                          \
+        (s).efgh = vsha256h2q_u32((s).efgh, abcd0, wk);                            \
+        if (sched)                                                                 \
+            (s).m = vsha256su1q_u32((s).m, (s).m2, (s).m3);                        \
+    } while (0)
+
+/* E2E_ARMCE_SHA_BLOCK(R) compresses one loaded block for every stream R
+ * names (R(stmt-on-stream) applies a statement to each interleaved stream):
+ * 16 groups of 4 rounds, the first 12 extending the schedule. */
+#define E2E_ARMCE_SHA_BLOCK(R)                                                     \
+    do {                                                                           \
+        for (int g = 0; g < 12; g += 4) {                                          \
+            R(E2E_ARMCE_RNDS4, g + 0, m0, m1, m2, m3, 1);                          \
+            R(E2E_ARMCE_RNDS4, g + 1, m1, m2, m3, m0, 1);                          \
+            R(E2E_ARMCE_RNDS4, g + 2, m2, m3, m0, m1, 1);                          \
+            R(E2E_ARMCE_RNDS4, g + 3, m3, m0, m1, m2, 1);                          \
+        }                                                                          \
+        R(E2E_ARMCE_RNDS4, 12, m0, m1, m2, m3, 0);                                 \
+        R(E2E_ARMCE_RNDS4, 13, m1, m2, m3, m0, 0);                                 \
+        R(E2E_ARMCE_RNDS4, 14, m2, m3, m0, m1, 0);                                 \
+        R(E2E_ARMCE_RNDS4, 15, m3, m0, m1, m2, 0);                                 \
+    } while (0)
+
+/* e2e_armce_sha256_blocks runs the FIPS 180-4 compression function over nblk
+ * 64-byte blocks of in, updating state[8] (host-order words H0..H7). in
+ * needs no alignment. */
+static E2E_ARMCE_TARGET void e2e_armce_sha256_blocks(uint32_t state[8], const uint8_t *in,
+                                                     size_t nblk)
+{
+    E2E_HIT(E2E_HIT_ARMCE_SHA256);
+    struct e2e_armce_sha s;
+    s.abcd = vld1q_u32(state);
+    s.efgh = vld1q_u32(state + 4);
+#define R1(OP, ...) OP(s, __VA_ARGS__)
+    for (; nblk > 0; nblk--, in += 64) {
+        const uint32x4_t abcd_save = s.abcd, efgh_save = s.efgh;
+        e2e_armce_sha256_load_block(&s, in);
+        E2E_ARMCE_SHA_BLOCK(R1);
+        s.abcd = vaddq_u32(s.abcd, abcd_save);
+        s.efgh = vaddq_u32(s.efgh, efgh_save);
+    }
+#undef R1
+    vst1q_u32(state, s.abcd);
+    vst1q_u32(state + 4, s.efgh);
+}
+
+/* e2e_armce_sha256_blocks_x2 compresses nblk blocks of data[0] and data[1]
+ * into lanes 0 and 1 of the word-major state h[w][lane], the two streams
+ * interleaved round group by round group. */
+static E2E_ARMCE_TARGET void e2e_armce_sha256_blocks_x2(struct e2e_sha_lanes *l, size_t nblk)
+{
+    E2E_HIT(E2E_HIT_ARMCE_SHA256_LANES);
+    struct e2e_armce_sha s0, s1;
+    const uint8_t *d0 = l->data[0], *d1 = l->data[1];
+    /* gather lane i's words with lane loads: no copy of the state (an HMAC
+     * midstate) is left on the stack */
+#define S(i)                                                                          \
+    s##i.abcd = vdupq_n_u32(0);                                                       \
+    s##i.efgh = vdupq_n_u32(0);                                                       \
+    s##i.abcd = vld1q_lane_u32(&l->h[0][i], s##i.abcd, 0);                            \
+    s##i.abcd = vld1q_lane_u32(&l->h[1][i], s##i.abcd, 1);                            \
+    s##i.abcd = vld1q_lane_u32(&l->h[2][i], s##i.abcd, 2);                            \
+    s##i.abcd = vld1q_lane_u32(&l->h[3][i], s##i.abcd, 3);                            \
+    s##i.efgh = vld1q_lane_u32(&l->h[4][i], s##i.efgh, 0);                            \
+    s##i.efgh = vld1q_lane_u32(&l->h[5][i], s##i.efgh, 1);                            \
+    s##i.efgh = vld1q_lane_u32(&l->h[6][i], s##i.efgh, 2);                            \
+    s##i.efgh = vld1q_lane_u32(&l->h[7][i], s##i.efgh, 3);
+    X2(S)
+#undef S
+#define R2(OP, ...) OP(s0, __VA_ARGS__); OP(s1, __VA_ARGS__)
+    for (size_t b = 0; b < nblk; b++) {
+        const uint32x4_t a0 = s0.abcd, e0 = s0.efgh, a1 = s1.abcd, e1 = s1.efgh;
+        e2e_armce_sha256_load_block(&s0, d0 + 64 * b);
+        e2e_armce_sha256_load_block(&s1, d1 + 64 * b);
+        E2E_ARMCE_SHA_BLOCK(R2);
+        s0.abcd = vaddq_u32(s0.abcd, a0);
+        s0.efgh = vaddq_u32(s0.efgh, e0);
+        s1.abcd = vaddq_u32(s1.abcd, a1);
+        s1.efgh = vaddq_u32(s1.efgh, e1);
+    }
+#undef R2
+#define S(i)                                                                          \
+    vst1q_lane_u32(&l->h[0][i], s##i.abcd, 0);                                        \
+    vst1q_lane_u32(&l->h[1][i], s##i.abcd, 1);                                        \
+    vst1q_lane_u32(&l->h[2][i], s##i.abcd, 2);                                        \
+    vst1q_lane_u32(&l->h[3][i], s##i.abcd, 3);                                        \
+    vst1q_lane_u32(&l->h[4][i], s##i.efgh, 0);                                        \
+    vst1q_lane_u32(&l->h[5][i], s##i.efgh, 1);                                        \
+    vst1q_lane_u32(&l->h[6][i], s##i.efgh, 2);                                        \
+    vst1q_lane_u32(&l->h[7][i], s##i.efgh, 3);
+    X2(S)
+#undef S
+}
+
+/* ---------------------------------------------------------------- tables */
+
+const struct e2e_aes_impl e2e_aes_impl_armce = {
+    "armce",
+    E2E_CPU_ARM_AES,
+    e2e_armce_aes128_expand,
+    e2e_armce_aes128_ecb_enc,
+    e2e_armce_aes128_ecb_dec,
+    e2e_armce_aes128_cbc_enc,
+    e2e_armce_aes128_cbc_dec,
+    e2e_armce_aes128_ctr32,
+    e2e_armce_aes128_cbcmac,
+};
+
+const struct e2e_sha_impl e2e_sha_impl_armce = {
+    "armce",
+    E2E_CPU_ARM_SHA2,
+    e2e_armce_sha256_blocks,
+};
+
+const struct e2e_aes_lane_impl e2e_aes_lane_impl_armce = {
+    "armce",
+    E2E_CPU_ARM_AES,
+    8,
+    e2e_armce_aes128_cbcenc_x8,
+    e2e_armce_aes128_cbcmac_x8,
+    e2e_armce_aes128_expand_n,
+};
+
+const struct e2e_sha_lane_impl e2e_sha_lane_impl_armce = {
+    "armce",
+    E2E_CPU_ARM_SHA2,
+    2,
+    e2e_armce_sha256_blocks_x2,
+};
+
+#endif /* __aarch64__ */
