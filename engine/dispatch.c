@@ -1,83 +1,95 @@
-/* dispatch.c — pick the implementation tables for an engine.
+/* dispatch.c — pick the implementation tier of an engine.
  *
- * Implementation notes: an engine pairs one AES table with one SHA-256 table
- * (simd/impl.h). Each family lists its tables fastest first; the first whose
- * needs are within e2e_cpu_features() & allow_mask wins, the portable
- * constant-time table (needs 0) always fits. The choice lives in the caller's
- * e2e_engine, not in a global, so a test or benchmark can hold engines of
- * every tier side by side. The engine's name is "aes+sha" ("aesni+shani"),
- * one part when the other is portable ("aesni", "shani"), or "portable". */
+ * Implementation notes: a tier names one complete set of tables
+ * (simd/impl.h): single-message AES and SHA-256, and the multi-buffer AES
+ * and SHA-256 lane families the batch scheduler uses (NULL: it runs one lane
+ * on the single-message tables). Tiers are listed fastest first; an engine
+ * takes the first whose needs are within e2e_cpu_features() & allow_mask, and
+ * "portable" (needs 0: bitsliced AES, plain C SHA-256) always fits. The
+ * intermediate tiers match real CPU generations (AVX2 without AVX-512,
+ * AVX-512 without VAES, SHA-NI without AVX) and let tests force each table.
+ * The choice lives in the caller's e2e_engine, not in a global, so a test or
+ * benchmark can hold engines of every tier side by side. */
 #include <string.h>
 
 #include "internal.h"
 
 _Static_assert(sizeof(struct engine_impl) <= E2E_ENGINE_BYTES, "grow E2E_ENGINE_BYTES");
 
-static const struct e2e_aes_impl *const aes_tables[] = {
-#if defined(E2E_HAVE_X86_SIMD)
-    &e2e_aes_impl_aesni,
-#endif
-#if defined(E2E_HAVE_ARM_CE)
-    &e2e_aes_impl_armce,
-#endif
-    &e2e_aes_impl_portable,
+struct tier {
+    const char *name;
+    uint32_t needs;
+    const struct e2e_aes_impl *aes;
+    const struct e2e_sha_impl *sha;
+    const struct e2e_aes_lane_impl *aes_lanes;
+    const struct e2e_sha_lane_impl *sha_lanes;
 };
 
-static const struct e2e_sha_impl *const sha_tables[] = {
-#if defined(E2E_HAVE_X86_SIMD)
-    &e2e_sha_impl_shani,
+#define X86_BASE (E2E_CPU_AESNI | E2E_CPU_SSSE3 | E2E_CPU_SSE41)
+#define X86_AVX2 (E2E_CPU_AVX | E2E_CPU_AVX2)
+#define X86_512 (X86_AVX2 | E2E_CPU_AVX512)
+
+static const struct tier tiers[] = {
+#if defined(E2E_HAVE_X86_LANES)
+    {"vaes512", X86_BASE | X86_512 | E2E_CPU_VAES | E2E_CPU_SHANI, &e2e_aes_impl_aesni,
+     &e2e_sha_impl_shani, &e2e_aes_lane_impl_vaes512, &e2e_sha_lane_impl_avx512},
+    {"avx512", X86_BASE | X86_512, &e2e_aes_impl_aesni, &e2e_sha_impl_portable,
+     &e2e_aes_lane_impl_aesni, &e2e_sha_lane_impl_avx512},
+    {"avx2+shani", X86_BASE | X86_AVX2 | E2E_CPU_SHANI, &e2e_aes_impl_aesni, &e2e_sha_impl_shani,
+     &e2e_aes_lane_impl_aesni, &e2e_sha_lane_impl_avx2},
+    {"avx2", X86_BASE | X86_AVX2, &e2e_aes_impl_aesni, &e2e_sha_impl_portable,
+     &e2e_aes_lane_impl_aesni, &e2e_sha_lane_impl_avx2},
+    {"aesni+shani", X86_BASE | E2E_CPU_SHANI, &e2e_aes_impl_aesni, &e2e_sha_impl_shani,
+     &e2e_aes_lane_impl_aesni, &e2e_sha_lane_impl_shani},
+    {"aesni", X86_BASE, &e2e_aes_impl_aesni, &e2e_sha_impl_portable, &e2e_aes_lane_impl_aesni,
+     NULL},
+    {"shani", E2E_CPU_SHANI | E2E_CPU_SSSE3 | E2E_CPU_SSE41, &e2e_aes_impl_portable,
+     &e2e_sha_impl_shani, NULL, &e2e_sha_lane_impl_shani},
+#elif defined(E2E_HAVE_X86_SIMD)
+    {"aesni+shani", X86_BASE | E2E_CPU_SHANI, &e2e_aes_impl_aesni, &e2e_sha_impl_shani, NULL,
+     NULL},
+    {"aesni", X86_BASE, &e2e_aes_impl_aesni, &e2e_sha_impl_portable, NULL, NULL},
+    {"shani", E2E_CPU_SHANI | E2E_CPU_SSSE3 | E2E_CPU_SSE41, &e2e_aes_impl_portable,
+     &e2e_sha_impl_shani, NULL, NULL},
 #endif
 #if defined(E2E_HAVE_ARM_CE)
-    &e2e_sha_impl_armce,
+    {"armce", E2E_CPU_ARM_AES | E2E_CPU_ARM_SHA2, &e2e_aes_impl_armce, &e2e_sha_impl_armce,
+     &e2e_aes_lane_impl_armce, &e2e_sha_lane_impl_armce},
+    {"armce-aes", E2E_CPU_ARM_AES, &e2e_aes_impl_armce, &e2e_sha_impl_portable,
+     &e2e_aes_lane_impl_armce, NULL},
+    {"armce-sha2", E2E_CPU_ARM_SHA2, &e2e_aes_impl_portable, &e2e_sha_impl_armce, NULL,
+     &e2e_sha_lane_impl_armce},
 #endif
-    &e2e_sha_impl_portable,
+    {"portable", 0, &e2e_aes_impl_portable, &e2e_sha_impl_portable, NULL, NULL},
 };
 
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+#define NTIERS (sizeof(tiers) / sizeof(tiers[0]))
 
-static const char *const impl_names[] = {
-    "best", "portable",
-#if defined(E2E_HAVE_X86_SIMD)
-    "aesni", "aesni+shani", "shani",
-#endif
-#if defined(E2E_HAVE_ARM_CE)
-    "armce",
-#endif
-    NULL,
-};
+/* "best" first, then every tier fastest first, NULL-ended. */
+static const char *impl_names[NTIERS + 2];
 
 const char *const *e2e_impl_names(void)
 {
+    if (impl_names[0] == NULL) {  /* same values from every thread: a benign race */
+        for (size_t i = 0; i < NTIERS; i++)
+            impl_names[i + 1] = tiers[i].name;
+        impl_names[0] = "best";
+    }
     return impl_names;
 }
 
-static void compose(struct engine_impl *e, uint32_t features,
-                    const struct e2e_aes_impl *aes, const struct e2e_sha_impl *sha)
+static void use(e2e_engine *eng, const struct tier *t, uint32_t features)
 {
+    struct engine_impl *e = (struct engine_impl *)(void *)eng->opaque;
     memset(e, 0, sizeof *e);
     e->magic = E2E_ENGINE_MAGIC;
     e->features = features;
-    e->aes = aes;
-    e->sha = sha;
-#if defined(E2E_HAVE_ARM_CE)
-    /* The lane families go with their single-message tables. */
-    if (aes == &e2e_aes_impl_armce)
-        e->aes_lanes = &e2e_aes_lane_impl_armce;
-    if (sha == &e2e_sha_impl_armce)
-        e->sha_lanes = &e2e_sha_lane_impl_armce;
-#endif
-    int aes_p = aes->needs == 0, sha_p = sha->needs == 0;
-    if (aes_p && sha_p)
-        strcpy(e->name, "portable");
-    else if (sha_p || strcmp(aes->name, sha->name) == 0)
-        strcpy(e->name, aes->name); /* "aesni"; one family for both: "armce" */
-    else if (aes_p)
-        strcpy(e->name, sha->name);
-    else {
-        strcpy(e->name, aes->name);
-        strcat(e->name, "+");
-        strcat(e->name, sha->name);
-    }
+    e->aes = t->aes;
+    e->sha = t->sha;
+    e->aes_lanes = t->aes_lanes;
+    e->sha_lanes = t->sha_lanes;
+    size_t len = strlen(t->name);
+    memcpy(e->name, t->name, len < sizeof e->name ? len : sizeof e->name - 1);
 }
 
 e2e_status e2e_engine_init(e2e_engine *eng, uint32_t allow_mask)
@@ -85,20 +97,13 @@ e2e_status e2e_engine_init(e2e_engine *eng, uint32_t allow_mask)
     if (eng == NULL)
         return E2E_ERR_PARAM;
     uint32_t f = e2e_cpu_features() & allow_mask;
-    const struct e2e_aes_impl *aes = &e2e_aes_impl_portable;
-    const struct e2e_sha_impl *sha = &e2e_sha_impl_portable;
-    for (size_t i = 0; i < COUNT(aes_tables); i++)
-        if ((aes_tables[i]->needs & f) == aes_tables[i]->needs) {
-            aes = aes_tables[i];
-            break;
+    for (size_t i = 0; i < NTIERS; i++) {
+        if ((tiers[i].needs & f) == tiers[i].needs) {
+            use(eng, &tiers[i], f);
+            return E2E_OK;
         }
-    for (size_t i = 0; i < COUNT(sha_tables); i++)
-        if ((sha_tables[i]->needs & f) == sha_tables[i]->needs) {
-            sha = sha_tables[i];
-            break;
-        }
-    compose((struct engine_impl *)(void *)eng->opaque, f, aes, sha);
-    return E2E_OK;
+    }
+    return E2E_ERR_CPU; /* unreachable: "portable" needs nothing */
 }
 
 e2e_status e2e_engine_init_named(e2e_engine *eng, const char *name)
@@ -108,19 +113,13 @@ e2e_status e2e_engine_init_named(e2e_engine *eng, const char *name)
     if (strcmp(name, "best") == 0)
         return e2e_engine_init(eng, E2E_CPU_ALL);
     uint32_t f = e2e_cpu_features();
-    for (size_t i = 0; i < COUNT(aes_tables); i++) {
-        for (size_t j = 0; j < COUNT(sha_tables); j++) {
-            struct engine_impl cand;
-            compose(&cand, f, aes_tables[i], sha_tables[j]);
-            if (strcmp(cand.name, name) != 0)
-                continue;
-            uint32_t needs = aes_tables[i]->needs | sha_tables[j]->needs;
-            if ((needs & f) != needs)
-                return E2E_ERR_CPU;
-            cand.features = needs;
-            memcpy(eng->opaque, &cand, sizeof cand);
-            return E2E_OK;
-        }
+    for (size_t i = 0; i < NTIERS; i++) {
+        if (strcmp(tiers[i].name, name) != 0)
+            continue;
+        if ((tiers[i].needs & f) != tiers[i].needs)
+            return E2E_ERR_CPU;
+        use(eng, &tiers[i], tiers[i].needs);
+        return E2E_OK;
     }
     return E2E_ERR_PARAM;
 }

@@ -119,12 +119,15 @@ typedef struct e2e_engine {
  * portable constant-time code. Never fails for lack of CPU features. */
 e2e_status e2e_engine_init(e2e_engine *eng, uint32_t allow_mask);
 
-/* e2e_engine_init_named forces an implementation by name: "best", "portable",
- * "aesni", "aesni+shani", "shani" (portable AES with SHA-NI). E2E_ERR_CPU when
- * this CPU lacks what it needs, E2E_ERR_PARAM for an unknown name. */
+/* e2e_engine_init_named forces an implementation tier by name: "best",
+ * "portable", and on x86-64 "vaes512" (VAES/AVX-512 lanes), "avx512",
+ * "avx2+shani", "avx2", "aesni+shani", "aesni", "shani" (portable AES with
+ * SHA-NI); on aarch64 "armce", "armce-aes", "armce-sha2". e2e_impl_names()
+ * lists those built in. E2E_ERR_CPU when this CPU lacks what the tier needs,
+ * E2E_ERR_PARAM for an unknown name. */
 e2e_status e2e_engine_init_named(e2e_engine *eng, const char *name);
 
-/* e2e_engine_name names the implementation in use, e.g. "aesni+shani". */
+/* e2e_engine_name names the tier in use, e.g. "vaes512" or "portable". */
 const char *e2e_engine_name(const e2e_engine *eng);
 
 /* e2e_impl_names lists the names e2e_engine_init_named accepts, NULL-ended. */
