@@ -15,8 +15,10 @@ struct engine_impl {
     uint32_t features;              /* e2e_cpu_features() & allow_mask */
     const struct e2e_aes_impl *aes;
     const struct e2e_sha_impl *sha;
-    const struct e2e_aes_lane_impl *aes_lanes;  /* NULL: one lane on aes */
-    const struct e2e_sha_lane_impl *sha_lanes;  /* NULL: one lane on sha */
+    const struct e2e_aes_lane_impl *aes_lanes;  /* widest; NULL: one lane on aes */
+    const struct e2e_aes_lane_impl *aes_narrow; /* for fewer messages; may be NULL */
+    const struct e2e_sha_lane_impl *sha_lanes;  /* widest; NULL: one lane on sha */
+    const struct e2e_sha_lane_impl *sha_narrow; /* for fewer messages; may be NULL */
     char name[48];                  /* "aesni+shani", "portable", ... */
 };
 #define E2E_ENGINE_MAGIC 0x45324545u /* "E2EE" */

@@ -132,7 +132,7 @@ enum e2e_hit {
     E2E_HIT_AESNI_EXPAND, E2E_HIT_AESNI_ECB, E2E_HIT_AESNI_CBCENC, E2E_HIT_AESNI_CBCDEC,
     E2E_HIT_AESNI_CTR, E2E_HIT_AESNI_CBCMAC, E2E_HIT_SHANI_BLOCKS,
     E2E_HIT_VAES512_CBCENC_X16, E2E_HIT_VAES512_CBCMAC_X16, E2E_HIT_VAES512_EXPAND_N,
-    E2E_HIT_AESNI_CBCENC_X4, E2E_HIT_AESNI_CBCMAC_X4, E2E_HIT_AESNI_EXPAND_N,
+    E2E_HIT_AESNI_CBCENC_X8, E2E_HIT_AESNI_CBCMAC_X8, E2E_HIT_AESNI_EXPAND_N,
     E2E_HIT_AVX512_SHA256_X16, E2E_HIT_AVX2_SHA256_X8, E2E_HIT_SHANI_SHA256_X2,
     E2E_HIT_ARMCE_AES, E2E_HIT_ARMCE_SHA256, E2E_HIT_ARMCE_CBCENC_LANES,
     E2E_HIT_ARMCE_SHA256_LANES,
@@ -152,6 +152,11 @@ extern const struct e2e_sha_impl e2e_sha_impl_portable;
 #if defined(__x86_64__) || defined(_M_X64)
 extern const struct e2e_aes_impl e2e_aes_impl_aesni;
 extern const struct e2e_sha_impl e2e_sha_impl_shani;
+extern const struct e2e_aes_lane_impl e2e_aes_lane_impl_aesni;    /* 8 xmm lanes */
+extern const struct e2e_aes_lane_impl e2e_aes_lane_impl_vaes512;  /* 16 lanes, 4 per zmm */
+extern const struct e2e_sha_lane_impl e2e_sha_lane_impl_avx512;   /* 16 lanes */
+extern const struct e2e_sha_lane_impl e2e_sha_lane_impl_avx2;     /* 8 lanes */
+extern const struct e2e_sha_lane_impl e2e_sha_lane_impl_shani;    /* 2 streams */
 #endif
 #if defined(__aarch64__)
 extern const struct e2e_aes_impl e2e_aes_impl_armce;

@@ -1,8 +1,9 @@
 /* x86_sha256_shani.c — SHA-256 compression with the SHA extensions, one
- * stream (x86-64).
+ * stream, or two interleaved streams for the lane scheduler (x86-64).
  *
  * Implementation notes
- *  - Exports only e2e_sha_impl_shani (simd/impl.h). The file is built without
+ *  - Exports only e2e_sha_impl_shani and e2e_sha_lane_impl_shani
+ *    (simd/impl.h). The file is built without
  *    -msha; every function carries target("sha,sse4.1,ssse3"), so nothing
  *    here may run unless the engine saw E2E_CPU_SHANI | SSSE3 | SSE41.
  *  - The caller's state is H0..H7 as host-order words (FIPS 180-4 sec. 6.2).
@@ -12,6 +13,12 @@
  *  - Each 4-round group feeds W[4i..4i+3] + K[4i..4i+3] to two SHA256RNDS2
  *    (two rounds each) and, overlapped with them, extends the schedule
  *    (sec. 6.2.2 step 1) with SHA256MSG1 / PALIGNR + PADDD / SHA256MSG2.
+ *  - e2e_sha_lane_impl_shani runs two independent messages (lanes 0 and 1
+ *    of a struct e2e_sha_lanes) through the same code interleaved, so one
+ *    stream's SHA256RNDS2 executes in the other's latency shadow (the
+ *    instruction has a 4-cycle latency and one stream is a serial chain of
+ *    32 of them per block). Each lane's word-major state l->h[0..7][i] is
+ *    gathered into ABEF / CDGH on entry and scattered back on exit.
  *  - No data-dependent branches or table lookups.
  */
 #if defined(__x86_64__)
@@ -73,6 +80,8 @@ static E2E_SHANI_TARGET void e2e_shani_sha256_blocks(uint32_t state[8], const ui
     /* Reverses the bytes of each 32-bit word: the message is big-endian. */
     const __m128i bswap = _mm_set_epi64x(0x0c0d0e0f08090a0bLL, 0x0405060700010203LL);
 
+    E2E_HIT(E2E_HIT_SHANI_BLOCKS);
+
     /* (A,B,C,D), (E,F,G,H) -> ABEF = (F,E,B,A), CDGH = (H,G,D,C). */
     __m128i t = _mm_shuffle_epi32(LDU(&state[0]), 0xb1);   /* B A D C */
     __m128i cdgh = _mm_shuffle_epi32(LDU(&state[4]), 0x1b); /* H G F E */
@@ -130,10 +139,132 @@ static E2E_SHANI_TARGET void e2e_shani_sha256_blocks(uint32_t state[8], const ui
     STU(&state[4], _mm_alignr_epi8(cdgh, t, 8));    /* E F G H */
 }
 
+/* RNDS4X2 is RNDS4 for both streams (suffixes 0 and 1), interleaved. */
+#define RNDS4X2(i, m0, m1)                                                              \
+    do {                                                                                \
+        const __m128i k_ = _mm_load_si128((const __m128i *)(const void *)              \
+                                              &e2e_shani_sha256_k[4 * (i)]);            \
+        __m128i wk0_ = _mm_add_epi32((m0), k_), wk1_ = _mm_add_epi32((m1), k_);        \
+        cdgh0 = _mm_sha256rnds2_epu32(cdgh0, abef0, wk0_);                              \
+        cdgh1 = _mm_sha256rnds2_epu32(cdgh1, abef1, wk1_);                              \
+        wk0_ = _mm_shuffle_epi32(wk0_, 0x0e);                                           \
+        wk1_ = _mm_shuffle_epi32(wk1_, 0x0e);                                           \
+        abef0 = _mm_sha256rnds2_epu32(abef0, cdgh0, wk0_);                              \
+        abef1 = _mm_sha256rnds2_epu32(abef1, cdgh1, wk1_);                              \
+    } while (0)
+
+/* MSG2X2 finishes W[4i+4..4i+7] of both streams into mn (see RNDS4_MSG2). */
+#define MSG2X2(m0, mp0, mn0, m1, mp1, mn1)                                              \
+    do {                                                                                \
+        (mn0) = _mm_add_epi32((mn0), _mm_alignr_epi8((m0), (mp0), 4));                  \
+        (mn1) = _mm_add_epi32((mn1), _mm_alignr_epi8((m1), (mp1), 4));                  \
+        (mn0) = _mm_sha256msg2_epu32((mn0), (m0));                                      \
+        (mn1) = _mm_sha256msg2_epu32((mn1), (m1));                                      \
+    } while (0)
+
+/* MSG1X2 starts W[4i+12..] of both streams: m = MSG1(m, mnext). */
+#define MSG1X2(a0, b0, a1, b1)                  \
+    do {                                        \
+        (a0) = _mm_sha256msg1_epu32((a0), (b0)); \
+        (a1) = _mm_sha256msg1_epu32((a1), (b1)); \
+    } while (0)
+
+/* G4 is group i of both streams: rounds 4i..4i+3 on m<j>, then, when
+ * asked, the MSG2 step into m<(j+1) mod 4> and the MSG1 step on
+ * m<(j+3) mod 4> (the same order as the single-stream kernel). */
+#define G4(i, j, jp, jn, jq, do2, do1)                                                 \
+    do {                                                                                \
+        RNDS4X2(i, x##j, y##j);                                                         \
+        if (do2)                                                                        \
+            MSG2X2(x##j, x##jp, x##jn, y##j, y##jp, y##jn);                             \
+        if (do1)                                                                        \
+            MSG1X2(x##jq, x##j, y##jq, y##j);                                           \
+    } while (0)
+
+/* e2e_shani_sha256_blocks_x2 runs the FIPS 180-4 sec. 6.2.2 compression over
+ * nblk consecutive 64-byte blocks of lanes 0 and 1: lane i reads l->data[i]
+ * (any alignment; the two may point at the same bytes) and updates
+ * l->h[0..7][i]. Lanes 2..15 and l->data are not touched. nblk may be 0. */
+static E2E_SHANI_TARGET void e2e_shani_sha256_blocks_x2(struct e2e_sha_lanes *l, size_t nblk)
+{
+    const __m128i bswap = _mm_set_epi64x(0x0c0d0e0f08090a0bLL, 0x0405060700010203LL);
+    const uint8_t *p0 = l->data[0], *p1 = l->data[1];
+    /* ABEF = (F, E, B, A) and CDGH = (H, G, D, C) from lane 0 of the xmm up
+     * (_mm_set_epi32 lists lanes 3..0). */
+    __m128i abef0 = _mm_set_epi32((int)l->h[0][0], (int)l->h[1][0], (int)l->h[4][0], (int)l->h[5][0]);
+    __m128i cdgh0 = _mm_set_epi32((int)l->h[2][0], (int)l->h[3][0], (int)l->h[6][0], (int)l->h[7][0]);
+    __m128i abef1 = _mm_set_epi32((int)l->h[0][1], (int)l->h[1][1], (int)l->h[4][1], (int)l->h[5][1]);
+    __m128i cdgh1 = _mm_set_epi32((int)l->h[2][1], (int)l->h[3][1], (int)l->h[6][1], (int)l->h[7][1]);
+
+    E2E_HIT(E2E_HIT_SHANI_SHA256_X2);
+    for (; nblk > 0; nblk--, p0 += 64, p1 += 64) {
+        const __m128i sa0 = abef0, sc0 = cdgh0, sa1 = abef1, sc1 = cdgh1;
+        __m128i x0 = _mm_shuffle_epi8(LDU(p0 + 0), bswap);
+        __m128i y0 = _mm_shuffle_epi8(LDU(p1 + 0), bswap);
+        __m128i x1 = _mm_shuffle_epi8(LDU(p0 + 16), bswap);
+        __m128i y1 = _mm_shuffle_epi8(LDU(p1 + 16), bswap);
+        __m128i x2 = _mm_shuffle_epi8(LDU(p0 + 32), bswap);
+        __m128i y2 = _mm_shuffle_epi8(LDU(p1 + 32), bswap);
+        __m128i x3 = _mm_shuffle_epi8(LDU(p0 + 48), bswap);
+        __m128i y3 = _mm_shuffle_epi8(LDU(p1 + 48), bswap);
+
+        /* As in e2e_shani_sha256_blocks: group i uses m(i mod 4), groups
+         * 3..14 finish W[4i+4..] into m((i+1) mod 4), groups 1..12 start
+         * W[4i+12..] on m((i-1) mod 4). */
+        G4(0, 0, 3, 1, 3, 0, 0);
+        G4(1, 1, 0, 2, 0, 0, 1);
+        G4(2, 2, 1, 3, 1, 0, 1);
+        G4(3, 3, 2, 0, 2, 1, 1);
+        G4(4, 0, 3, 1, 3, 1, 1);
+        G4(5, 1, 0, 2, 0, 1, 1);
+        G4(6, 2, 1, 3, 1, 1, 1);
+        G4(7, 3, 2, 0, 2, 1, 1);
+        G4(8, 0, 3, 1, 3, 1, 1);
+        G4(9, 1, 0, 2, 0, 1, 1);
+        G4(10, 2, 1, 3, 1, 1, 1);
+        G4(11, 3, 2, 0, 2, 1, 1);
+        G4(12, 0, 3, 1, 3, 1, 1);
+        G4(13, 1, 0, 2, 0, 1, 0);
+        G4(14, 2, 1, 3, 1, 1, 0);
+        G4(15, 3, 2, 0, 2, 0, 0);
+
+        abef0 = _mm_add_epi32(abef0, sa0);
+        cdgh0 = _mm_add_epi32(cdgh0, sc0);
+        abef1 = _mm_add_epi32(abef1, sa1);
+        cdgh1 = _mm_add_epi32(cdgh1, sc1);
+    }
+
+    /* Back to word-major: A = lane 3 of ABEF, B = 2, E = 1, F = 0; C = lane 3
+     * of CDGH, D = 2, G = 1, H = 0. */
+    l->h[0][0] = (uint32_t)_mm_extract_epi32(abef0, 3);
+    l->h[1][0] = (uint32_t)_mm_extract_epi32(abef0, 2);
+    l->h[4][0] = (uint32_t)_mm_extract_epi32(abef0, 1);
+    l->h[5][0] = (uint32_t)_mm_cvtsi128_si32(abef0);
+    l->h[2][0] = (uint32_t)_mm_extract_epi32(cdgh0, 3);
+    l->h[3][0] = (uint32_t)_mm_extract_epi32(cdgh0, 2);
+    l->h[6][0] = (uint32_t)_mm_extract_epi32(cdgh0, 1);
+    l->h[7][0] = (uint32_t)_mm_cvtsi128_si32(cdgh0);
+    l->h[0][1] = (uint32_t)_mm_extract_epi32(abef1, 3);
+    l->h[1][1] = (uint32_t)_mm_extract_epi32(abef1, 2);
+    l->h[4][1] = (uint32_t)_mm_extract_epi32(abef1, 1);
+    l->h[5][1] = (uint32_t)_mm_cvtsi128_si32(abef1);
+    l->h[2][1] = (uint32_t)_mm_extract_epi32(cdgh1, 3);
+    l->h[3][1] = (uint32_t)_mm_extract_epi32(cdgh1, 2);
+    l->h[6][1] = (uint32_t)_mm_extract_epi32(cdgh1, 1);
+    l->h[7][1] = (uint32_t)_mm_cvtsi128_si32(cdgh1);
+}
+
 const struct e2e_sha_impl e2e_sha_impl_shani = {
     "shani",
     E2E_CPU_SHANI | E2E_CPU_SSSE3 | E2E_CPU_SSE41,
     e2e_shani_sha256_blocks,
+};
+
+const struct e2e_sha_lane_impl e2e_sha_lane_impl_shani = {
+    "shani",
+    E2E_CPU_SHANI | E2E_CPU_SSSE3 | E2E_CPU_SSE41,
+    2,
+    e2e_shani_sha256_blocks_x2,
 };
 
 #endif /* __x86_64__ */
