@@ -152,7 +152,7 @@ e2e_status e2e_ccm_open(const e2e_engine *eng, const e2e_aes_key *k,
     ccm_mac(aes, k, mac, nonce, nonce_len, tag_len, aad, aad_len, out, plen);
     for (size_t i = 0; i < tag_len; i++)
         mac[i] ^= s0[i];
-    int ok = e2e_ct_eq(mac, tag, tag_len);
+    int ok = e2e_ct_verify(mac, tag, tag_len);
     e2e_wipe(mac, sizeof mac);
     e2e_wipe(s0, sizeof s0);
     e2e_wipe(ctr, sizeof ctr);

@@ -104,7 +104,7 @@ static int hmac_tag_ok(const e2e_engine *eng, const struct keyset_impl *k,
 {
     uint8_t mac[32];
     e2e_hmac_sha256(eng, &k->hmac, mac, k->kiv, k->kiv_len, p, plen);
-    int ok = e2e_ct_eq(mac, tag, k->tag_len);
+    int ok = e2e_ct_verify(mac, tag, k->tag_len);
     e2e_wipe(mac, sizeof mac);
     return ok;
 }
