@@ -403,6 +403,7 @@ static void e2e_portable_aes128_imc_block(uint8_t out[16], const uint8_t in[16])
  * the layout of simd/impl.h. key needs no alignment. */
 static void e2e_portable_aes128_expand(e2e_aes_key *k, const uint8_t key[16])
 {
+    E2E_HIT(E2E_HIT_PORTABLE_AES);
     uint8_t *w = &k->enc[0][0]; /* w[4i .. 4i+3] is word i */
     uint8_t rcon = 0x01;
     uint8_t t[4];
@@ -434,6 +435,7 @@ static void e2e_portable_aes128_expand(e2e_aes_key *k, const uint8_t key[16])
 static void e2e_portable_aes128_ecb_enc(const e2e_aes_key *k, uint8_t *out,
                                         const uint8_t *in, size_t nblk)
 {
+    E2E_HIT(E2E_HIT_PORTABLE_AES);
     uint64_t sk[11][8], q[8];
 
     if (nblk == 0)
@@ -457,6 +459,7 @@ static void e2e_portable_aes128_ecb_enc(const e2e_aes_key *k, uint8_t *out,
 static void e2e_portable_aes128_ecb_dec(const e2e_aes_key *k, uint8_t *out,
                                         const uint8_t *in, size_t nblk)
 {
+    E2E_HIT(E2E_HIT_PORTABLE_AES);
     uint64_t dk[11][8], q[8];
 
     if (nblk == 0)
@@ -482,6 +485,7 @@ static void e2e_portable_aes128_ecb_dec(const e2e_aes_key *k, uint8_t *out,
 static void e2e_portable_aes128_cbc_enc(const e2e_aes_key *k, uint8_t iv[16], uint8_t *out,
                                         const uint8_t *in, size_t nblk)
 {
+    E2E_HIT(E2E_HIT_PORTABLE_AES);
     uint64_t sk[11][8], q[8];
     uint8_t x[16];
 
@@ -508,6 +512,7 @@ static void e2e_portable_aes128_cbc_enc(const e2e_aes_key *k, uint8_t iv[16], ui
 static void e2e_portable_aes128_cbc_dec(const e2e_aes_key *k, uint8_t iv[16], uint8_t *out,
                                         const uint8_t *in, size_t nblk)
 {
+    E2E_HIT(E2E_HIT_PORTABLE_AES);
     uint64_t dk[11][8], q[8];
     uint8_t c[64], p[64], chain[16];
 
@@ -545,6 +550,7 @@ static void e2e_portable_aes128_cbc_dec(const e2e_aes_key *k, uint8_t iv[16], ui
 static void e2e_portable_aes128_ctr32(const e2e_aes_key *k, uint8_t ctr[16], uint8_t *out,
                                       const uint8_t *in, size_t len)
 {
+    E2E_HIT(E2E_HIT_PORTABLE_AES);
     uint64_t sk[11][8], q[8];
     uint8_t cb[64], ks[64];
     uint32_t n32;
@@ -590,6 +596,7 @@ static void e2e_portable_aes128_ctr32(const e2e_aes_key *k, uint8_t ctr[16], uin
 static void e2e_portable_aes128_cbcmac(const e2e_aes_key *k, uint8_t mac[16],
                                        const uint8_t *in, size_t nblk)
 {
+    E2E_HIT(E2E_HIT_PORTABLE_AES);
     uint64_t sk[11][8], q[8];
     uint8_t x[16];
 

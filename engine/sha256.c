@@ -73,6 +73,7 @@ static const uint32_t e2e_portable_sha256_k[64] = {
  * (H0..H7 as host-order words). nblk may be 0. */
 static void e2e_portable_sha256_blocks(uint32_t state[8], const uint8_t *in, size_t nblk)
 {
+    E2E_HIT(E2E_HIT_PORTABLE_SHA256);
     uint32_t w[16];
 
     if (nblk == 0)

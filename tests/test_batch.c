@@ -8,7 +8,9 @@
  * key set or with an unknown op. For every job: the same status, out_len and
  * output bytes as the single call on identical inputs; out_len 0 and the
  * output wiped unless OK; nothing written past out_cap; the caller's fields
- * (user, keys, in, out, out_cap, op) untouched. Seeded (E2E_TEST_SEED). */
+ * (user, keys, in, out, out_cap, op) untouched. Seeded (E2E_TEST_SEED).
+ * test_lanes.c holds every tier's batches to the portable tier's results
+ * and crosses tiers; test_dispatch_hits.c proves which lane kernels ran. */
 #include "testutil.h"
 
 #define GUARD 16

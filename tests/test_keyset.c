@@ -7,9 +7,11 @@
  *    tag 4..32, KIV and auth key 1..64) with the right e2e_seal_len.
  *  - Tag length defaults: 16, and 8 for AES_128_CCM_8; MACLength overrides.
  *  - e2e_keyset_clear wipes every byte.
- *  - Every implementation's expand() gives identical e2e_aes_key bytes, and
- *    e2e_keyset_init gives identical key sets on every engine; a key set
- *    built on one implementation opens what another sealed.
+ *  - Every implementation's expand() gives identical e2e_aes_key bytes, every
+ *    lane family's expand_n agrees with them; e2e_keyset_init gives identical
+ *    key sets on every engine; a key set built on one implementation opens
+ *    what another sealed, for every tier e2e_impl_names() lists that the CPU
+ *    runs (nothing here names a tier but "portable").
  * Random keys are seeded (E2E_TEST_SEED to repeat a run). */
 #include "testutil.h"
 
@@ -393,22 +395,30 @@ static void clear_wipes(const e2e_engine *eng)
  * byte; messages cross implementations. */
 static void cross(void)
 {
-    /* expand() straight from the tables. */
-    const struct e2e_aes_impl *tabs[4];
-    size_t nt = 0;
+    /* expand() straight from the tables: every distinct AES table, and every
+     * lane family's expand_n, that the runnable tiers (e2e_impl_names) hold. */
+    const struct e2e_aes_impl *tabs[T_MAX_ENGINES + 1];
+    const struct e2e_aes_lane_impl *ltabs[2 * T_MAX_ENGINES];
+    size_t nt = 0, nl = 0;
     tabs[nt++] = &e2e_aes_impl_portable;
-#if defined(E2E_TEST_X86_SIMD)
-    if ((e2e_cpu_features() & e2e_aes_impl_aesni.needs) == e2e_aes_impl_aesni.needs)
-        tabs[nt++] = &e2e_aes_impl_aesni;
-    else
-        printf("SKIP aesni expand() (cpu)\n");
-#endif
-#if defined(E2E_TEST_ARM_CE)
-    if ((e2e_cpu_features() & e2e_aes_impl_armce.needs) == e2e_aes_impl_armce.needs)
-        tabs[nt++] = &e2e_aes_impl_armce;
-    else
-        printf("SKIP armce expand() (cpu)\n");
-#endif
+    for (size_t e = 0; e < t_n_engines; e++) {
+        const struct engine_impl *im = e2e_engine_impl(&t_engines[e].eng);
+        if (im == NULL)
+            continue;
+        int fresh = 1;
+        for (size_t t = 0; t < nt; t++)
+            fresh &= tabs[t] != im->aes;
+        if (fresh)
+            tabs[nt++] = im->aes;
+        const struct e2e_aes_lane_impl *l2[2] = {im->aes_lanes, im->aes_narrow};
+        for (int w = 0; w < 2; w++) {
+            fresh = l2[w] != NULL;
+            for (size_t t = 0; t < nl && fresh; t++)
+                fresh = ltabs[t] != l2[w];
+            if (fresh)
+                ltabs[nl++] = l2[w];
+        }
+    }
     for (int i = 0; i < 2000; i++) {
         uint8_t key[16];
         rng_fill(key, 16);
@@ -426,8 +436,18 @@ static void cross(void)
             CHECK(memcmp(&k, &ref, sizeof k) == 0, "%s expand() != portable for key %s",
                   tabs[t]->name, hexstr(key, 16));
         }
+        for (size_t t = 0; t < nl; t++) {
+            e2e_aes_key k;
+            e2e_aes_key *kp = &k;
+            const uint8_t *keyp = key;
+            memset(&k, 0xee, sizeof k);
+            ltabs[t]->expand_n(&kp, &keyp, 1);
+            CHECK(memcmp(&k, &ref, sizeof k) == 0, "%s lanes' expand_n() != portable for key %s",
+                  ltabs[t]->name, hexstr(key, 16));
+        }
     }
-    printf("expand(): %zu AES tables agree on 2000 keys\n", nt);
+    printf("expand(): %zu AES tables and %zu lane families' expand_n agree on 2000 keys\n", nt,
+           nl);
 
     /* HMAC states and whole key sets from every engine. */
     for (int round = 0; round < 50; round++) {
@@ -489,39 +509,49 @@ static void cross(void)
             e2e_keyset_clear(&ks[e]);
     }
 
-    /* The pair the issue names, spelled out. */
-    const e2e_engine *por = engine_named("portable"), *fast = engine_named("aesni+shani");
-    if (fast == NULL)
-        fast = engine_named("armce");
-    if (por && fast) {
+    /* Portable against every other runnable tier (e2e_impl_names), spelled
+     * out: sealed on one, opened on the other, with either side's key set. */
+    const e2e_engine *por = engine_named("portable");
+    size_t others = 0;
+    for (size_t e = 0; por != NULL && e < t_n_engines; e++) {
+        const e2e_engine *fast = &t_engines[e].eng;
+        const char *fn = t_engines[e].name;
+        if (strcmp(fn, "portable") == 0 || strcmp(fn, "best") == 0)
+            continue;
+        others++;
         for (size_t si = 0; si < 4; si++) {
             e2e_keyset_params p;
             struct pbuf b;
             e2e_keyset kp, kf;
             valid_params(&p, &b, suites[si]);
-            e2e_keyset_init(&kp, por, &p);
-            e2e_keyset_init(&kf, fast, &p);
+            CHECK(e2e_keyset_init(&kp, por, &p) == E2E_OK, "init on portable");
+            CHECK(e2e_keyset_init(&kf, fast, &p) == E2E_OK, "init on %s", fn);
             uint8_t pt[77], m1[77 + E2E_SEAL_OVERHEAD_MAX], m2[sizeof m1], o[sizeof m1];
             size_t l1 = 0, l2 = 0, ol = 0;
             rng_fill(pt, sizeof pt);
             CHECK(e2e_seal(por, &kp, m1, sizeof m1, &l1, pt, sizeof pt) == E2E_OK, "seal portable");
             CHECK(e2e_open(fast, &kp, o, sizeof o, &ol, m1, l1) == E2E_OK && ol == sizeof pt &&
                       memcmp(o, pt, ol) == 0,
-                  "%s: sealed on portable, opened on aesni+shani (portable's key set)",
-                  sname(suites[si]));
+                  "%s: sealed on portable, opened on %s (portable's key set)", sname(suites[si]),
+                  fn);
             CHECK(e2e_open(fast, &kf, o, sizeof o, &ol, m1, l1) == E2E_OK && ol == sizeof pt &&
                       memcmp(o, pt, ol) == 0,
-                  "%s: sealed on portable, opened on aesni+shani", sname(suites[si]));
-            CHECK(e2e_seal(fast, &kf, m2, sizeof m2, &l2, pt, sizeof pt) == E2E_OK, "seal fast");
+                  "%s: sealed on portable, opened on %s", sname(suites[si]), fn);
+            CHECK(e2e_seal(fast, &kf, m2, sizeof m2, &l2, pt, sizeof pt) == E2E_OK, "seal on %s",
+                  fn);
+            CHECK(l2 == l1 && memcmp(m2, m1, l1) == 0, "%s: sealed on %s differs from portable",
+                  sname(suites[si]), fn);
             CHECK(e2e_open(por, &kf, o, sizeof o, &ol, m2, l2) == E2E_OK && ol == sizeof pt &&
                       memcmp(o, pt, ol) == 0,
-                  "%s: sealed on aesni+shani, opened on portable", sname(suites[si]));
+                  "%s: sealed on %s, opened on portable", sname(suites[si]), fn);
             e2e_keyset_clear(&kp);
             e2e_keyset_clear(&kf);
         }
-    } else {
-        printf("SKIP portable <-> aesni+shani pair (cpu)\n");
     }
+    if (others == 0)
+        printf("SKIP portable <-> other tiers (this CPU runs only portable)\n");
+    else
+        printf("portable <-> %zu other tiers: sealed on one, opened on the other\n", others);
 }
 
 int main(void)
