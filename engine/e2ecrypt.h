@@ -174,6 +174,13 @@ typedef struct e2e_keyset {
  * does not allow; E2E_ERR_PARAM for null pointers. On failure ks is wiped. */
 e2e_status e2e_keyset_init(e2e_keyset *ks, const e2e_engine *eng,
                            const e2e_keyset_params *p);
+/* e2e_keyset_init_many builds n key sets ks[i] from p[i] at once, running
+ * several AES key expansions side by side: continuous rotation brings a new
+ * key set with every message. st[i] gets each one's status, as
+ * e2e_keyset_init would return it. The call returns E2E_ERR_PARAM only for a
+ * bad call (null eng, or null arrays with n > 0). */
+e2e_status e2e_keyset_init_many(e2e_keyset *ks, const e2e_engine *eng,
+                                const e2e_keyset_params *p, e2e_status *st, size_t n);
 /* e2e_keyset_clear wipes every byte of ks (keys, states, parameters). */
 void e2e_keyset_clear(e2e_keyset *ks);
 /* e2e_keyset_suite, _tag_len: the suite and tag length in use (0 if ks is

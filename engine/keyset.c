@@ -76,9 +76,13 @@ static e2e_status check(const e2e_keyset_params *p, size_t *tag_len)
     return E2E_OK;
 }
 
-e2e_status e2e_keyset_init(e2e_keyset *ks, const e2e_engine *eng,
-                           const e2e_keyset_params *p)
+/* fill validates p and copies everything but the AES round keys into ks;
+ * *needs_aes tells whether the caller must expand p->enc_key into k->aes
+ * before the key set is marked usable (finish). */
+static e2e_status fill(e2e_keyset *ks, const e2e_engine *eng, const e2e_keyset_params *p,
+                       int *needs_aes)
 {
+    *needs_aes = 0;
     if (ks == NULL)
         return E2E_ERR_PARAM;
     e2e_keyset_clear(ks);
@@ -92,7 +96,7 @@ e2e_status e2e_keyset_init(e2e_keyset *ks, const e2e_engine *eng,
     k->suite = (uint32_t)p->suite;
     k->tag_len = (uint8_t)t;
     if (p->suite != E2E_SUITE_HMAC_SHA256) {
-        e2e_aes128_key_init(eng, &k->aes, p->enc_key);
+        *needs_aes = 1;
         memcpy(k->iv, p->iv, p->iv_len);
         k->iv_len = (uint8_t)p->iv_len;
     }
@@ -110,7 +114,69 @@ e2e_status e2e_keyset_init(e2e_keyset *ks, const e2e_engine *eng,
         memcpy(k->ki, p->kiv, p->kiv_len);
         k->ki_len = (uint8_t)p->kiv_len;
     }
-    k->magic = E2E_KEYSET_MAGIC;
+    return E2E_OK;
+}
+
+static struct keyset_impl *impl_rw(e2e_keyset *ks)
+{
+    return (struct keyset_impl *)(void *)ks->opaque;
+}
+
+e2e_status e2e_keyset_init(e2e_keyset *ks, const e2e_engine *eng,
+                           const e2e_keyset_params *p)
+{
+    int needs_aes;
+    e2e_status st = fill(ks, eng, p, &needs_aes);
+    if (st != E2E_OK)
+        return st;
+    if (needs_aes)
+        e2e_aes128_key_init(eng, &impl_rw(ks)->aes, p->enc_key);
+    impl_rw(ks)->magic = E2E_KEYSET_MAGIC;
+    return E2E_OK;
+}
+
+/* expand_group expands np pending key sets' AES keys together and marks
+ * them usable. */
+static void expand_group(const struct engine_impl *impl, e2e_keyset *ks, e2e_aes_key *const *keys,
+                         const uint8_t *const *raw, const size_t *pending, size_t np)
+{
+    if (impl->aes_lanes != NULL && impl->aes_lanes->expand_n != NULL)
+        impl->aes_lanes->expand_n(keys, raw, np);
+    else
+        for (size_t q = 0; q < np; q++)
+            impl->aes->expand(keys[q], raw[q]);
+    for (size_t q = 0; q < np; q++)
+        impl_rw(&ks[pending[q]])->magic = E2E_KEYSET_MAGIC;
+}
+
+e2e_status e2e_keyset_init_many(e2e_keyset *ks, const e2e_engine *eng,
+                                const e2e_keyset_params *p, e2e_status *st, size_t n)
+{
+    const struct engine_impl *impl = e2e_engine_impl(eng);
+    if (impl == NULL || ((ks == NULL || p == NULL || st == NULL) && n != 0))
+        return E2E_ERR_PARAM;
+    e2e_aes_key *keys[8];
+    const uint8_t *raw[8];
+    size_t pending[8], np = 0;
+    for (size_t i = 0; i < n; i++) {
+        int needs_aes;
+        st[i] = fill(&ks[i], eng, &p[i], &needs_aes);
+        if (st[i] != E2E_OK)
+            continue;
+        if (!needs_aes) {
+            impl_rw(&ks[i])->magic = E2E_KEYSET_MAGIC;
+            continue;
+        }
+        keys[np] = &impl_rw(&ks[i])->aes;
+        raw[np] = p[i].enc_key;
+        pending[np++] = i;
+        if (np == 8) {
+            expand_group(impl, ks, keys, raw, pending, np);
+            np = 0;
+        }
+    }
+    if (np)
+        expand_group(impl, ks, keys, raw, pending, np);
     return E2E_OK;
 }
 

@@ -554,6 +554,42 @@ static void cross(void)
         printf("portable <-> %zu other tiers: sealed on one, opened on the other\n", others);
 }
 
+/* init_many: e2e_keyset_init_many equals e2e_keyset_init per entry, byte
+ * for byte, for mixes of every suite and of refused parameters, across the
+ * groups of up to 8 AES keys it expands together. */
+static void init_many(const e2e_engine *eng)
+{
+    enum { N = 37 };
+    static e2e_keyset many[N], one[N];
+    e2e_keyset_params p[N];
+    struct pbuf b[N];
+    e2e_status st[N];
+    for (int round = 0; round < 20; round++) {
+        size_t n = rng_range(0, N);
+        for (size_t i = 0; i < n; i++) {
+            valid_params(&p[i], &b[i], suites[rng_below(sizeof suites / sizeof suites[0])]);
+            if (rng_below(5) == 0)
+                p[i].enc_key_len = p[i].suite == E2E_SUITE_HMAC_SHA256 ? 0 : 15;  /* refused */
+            if (rng_below(7) == 0)
+                p[i].tag_len = 3;                                                  /* refused */
+        }
+        memset(many, 0xa5, sizeof many);
+        CHECK(e2e_keyset_init_many(many, eng, p, st, n) == E2E_OK, "init_many(%zu)", n);
+        for (size_t i = 0; i < n; i++) {
+            e2e_status want = e2e_keyset_init(&one[i], eng, &p[i]);
+            CHECK(st[i] == want, "init_many[%zu]: %s, init: %s", i, e2e_status_name(st[i]),
+                  e2e_status_name(want));
+            CHECK(memcmp(&many[i], &one[i], sizeof one[i]) == 0,
+                  "init_many[%zu] (%s) differs from e2e_keyset_init", i, sname(p[i].suite));
+            e2e_keyset_clear(&one[i]);
+            e2e_keyset_clear(&many[i]);
+        }
+    }
+    CHECK(e2e_keyset_init_many(NULL, eng, p, st, 1) == E2E_ERR_PARAM, "init_many(NULL ks)");
+    CHECK(e2e_keyset_init_many(many, NULL, p, st, 1) == E2E_ERR_PARAM, "init_many(NULL eng)");
+    CHECK(e2e_keyset_init_many(NULL, eng, NULL, NULL, 0) == E2E_OK, "init_many of nothing");
+}
+
 int main(void)
 {
     rng_init("test_keyset");
@@ -564,6 +600,7 @@ int main(void)
         no_ki(&t_engines[i].eng);
         empty_plaintext(&t_engines[i].eng);
         clear_wipes(&t_engines[i].eng);
+        init_many(&t_engines[i].eng);
         printf("%-12s %s\n", t_engines[i].name, t_failed == before ? "ok" : "FAILED");
     }
     cross();
