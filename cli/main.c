@@ -16,6 +16,7 @@
 
 #include "e2ecrypt.h"
 
+#include "quick.h"
 #include "cli.h"
 #include "hex.h"
 #include "keyring.h"
@@ -39,6 +40,7 @@ static const char help_top[] =
     "  e2ecrypt ki   HEX\n"
     "  e2ecrypt gen  --keys-out FILE --records-out FILE [--count N] [--devices D]\n"
     "                [--seed S]\n"
+    "  e2ecrypt bench [--seconds S] [--impl NAME]\n"
     "  e2ecrypt --version | --help | COMMAND --help\n"
     "\n"
     "Commands:\n"
@@ -49,6 +51,7 @@ static const char help_top[] =
     "  xor   the Sigfox fixed-key XOR, to read legacy devices only: NOT encryption\n"
     "  ki    decode the key identity (KI) header at the start of a message\n"
     "  gen   write a synthetic keyring and records (test data) for demos\n"
+    "  bench a quick benchmark of the engine's workloads on this machine\n"
     "\n"
     "Records are read one per line from --in (default: stdin) and written one\n"
     "per line to --out (default: stdout), in input order. A record is bare hex\n"
@@ -212,8 +215,25 @@ static const char help_ki[] =
     "  $ e2ecrypt ki 2a0000041908003fa6620001697e2fe027bc63a0c668d2c6a7973043b2307f8228\n"
     "  {\"mode\":\"automatic\",\"ki_len\":12,\"ki\":\"2a0000041908003fa6620001\"}\n";
 
+static const char help_bench[] =
+    "Usage: e2ecrypt bench [--seconds S] [--impl NAME]\n"
+    "\n"
+    "A quick, dependency-free run of the benchmark suite's workloads on this\n"
+    "machine with e2ecrypt alone: open CCM with a new key set per message and\n"
+    "with a reused one, open and seal CS1+HMAC, verify HMAC, Sigfox XOR; sizes\n"
+    "5..16384 bytes; batches of 1, 16 and 256 messages. Prints messages/s,\n"
+    "bytes/s and TSC ticks per byte per row. For the comparison with BoringSSL,\n"
+    "OpenSSL and intel-ipsec-mb, run bench/run_bench.sh (README.md).\n"
+    "\n"
+    "Options:\n"
+    "  --seconds S   time per row (default 0.05)\n"
+    "  --impl NAME   force an engine implementation (also: E2E_IMPL=NAME)\n"
+    "\n"
+    "Example:\n"
+    "  e2ecrypt bench --seconds 0.2\n";
+
 static const char usage_top[] =
-    "Usage: e2ecrypt open|seal|xor|ki|gen [OPTIONS]   (e2ecrypt --help for more)\n";
+    "Usage: e2ecrypt open|seal|xor|ki|gen|bench [OPTIONS]   (e2ecrypt --help for more)\n";
 
 static const char *cmd_synopsis(const char *cmd)
 {
@@ -232,6 +252,8 @@ static const char *cmd_synopsis(const char *cmd)
     if (!strcmp(cmd, "gen"))
         return "Usage: e2ecrypt gen --keys-out FILE --records-out FILE [--count N] "
                "[--devices D] [--seed S]\n";
+    if (!strcmp(cmd, "bench"))
+        return "Usage: e2ecrypt bench [--seconds S] [--impl NAME]\n";
     return usage_top;
 }
 
@@ -889,6 +911,32 @@ static int cmd_ki(int argc, char **argv)
     return 0;
 }
 
+/* ------------------------------------------------------------ bench */
+
+static int cmd_bench(int argc, char **argv)
+{
+    struct cli_opt o[] = {{"seconds", 1, NULL}, {"impl", 1, NULL}};
+    size_t npos;
+    e2e_engine eng;
+    double secs = 0.05;
+    int rc = cli_parse_opts("bench", argc, argv, o, 2, NULL, 0, &npos);
+    if (rc == 1) {
+        print_help(help_bench, 1);
+        return 0;
+    }
+    if (rc)
+        return rc;
+    if (o[0].value) {
+        char *end;
+        secs = strtod(o[0].value, &end);
+        if (*end || !(secs > 0 && secs <= 60))
+            return cli_usage_error("bench", "--seconds takes a number in (0, 60]");
+    }
+    if ((rc = cli_engine(&eng, o[1].value)) != 0)
+        return rc;
+    return e2e_quick_bench(stdout, &eng, secs) == 0 ? 0 : 1;
+}
+
 /* ------------------------------------------------------------ main */
 
 int main(int argc, char **argv)
@@ -921,6 +969,8 @@ int main(int argc, char **argv)
         rc = cmd_ki(argc - 2, argv + 2);
     else if (!strcmp(cmd, "gen"))
         rc = cmd_gen(argc - 2, argv + 2);
+    else if (!strcmp(cmd, "bench"))
+        rc = cmd_bench(argc - 2, argv + 2);
     else if (cmd[0] == '-')
         rc = cli_usage_error(NULL, "unknown option '%s'", cmd);
     else
