@@ -10,9 +10,12 @@ command is an executable of the build under
     valgrind --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite
              --track-origins=yes
 
-in the test's working directory. Tests that are scripts (cmake -P, sh: the
-install and nm checks, the CLI's shell tests) and tests already run under
-valgrind (tests/ct) are listed as skipped. Any memcheck error — invalid read or
+in the test's working directory, with the test's ENVIRONMENT property. A test
+driven by a Python script (the CLI's test_cli.py) runs the interpreter
+natively and the tool under valgrind, through E2E_TEST_EMULATOR (test_cli.py
+runs the binary through it, as it does qemu in the cross build). Tests that
+are other scripts (cmake -P, sh: the install and nm checks) and tests already
+run under valgrind (tests/ct) are listed as skipped. Any memcheck error — invalid read or
 write, use of uninitialised memory, a definite leak — fails that test; so does
 a test failure.
 
@@ -71,21 +74,32 @@ def main():
         if os.path.basename(exe) == "valgrind":
             skipped.append((t["name"], "already runs under valgrind"))
             continue
-        if not is_elf(exe) or os.path.basename(exe) in ("cmake", "ctest", "sh", "bash"):
-            skipped.append((t["name"], "a script, not a test executable"))
-            continue
         if props.get("WILL_FAIL"):
             skipped.append((t["name"], "WILL_FAIL"))
             continue
-        runs.append((t["name"], command, props.get("WORKING_DIRECTORY", args.build_dir)))
+        tenv = dict(env)
+        for kv in props.get("ENVIRONMENT", []) or []:
+            k, _, v = kv.partition("=")
+            tenv[k] = v
+        base = os.path.basename(exe)
+        if base.startswith("python"):
+            # the interpreter natively, the tool under valgrind
+            tenv["E2E_TEST_EMULATOR"] = " ".join(VALGRIND + ["-q"])
+            wrapped = command
+        elif not is_elf(exe) or base in ("cmake", "ctest", "sh", "bash"):
+            skipped.append((t["name"], "a script, not a test executable"))
+            continue
+        else:
+            wrapped = VALGRIND + command
+        runs.append((t["name"], wrapped, props.get("WORKING_DIRECTORY", args.build_dir), tenv))
 
     def run(item):
-        name, command, cwd = item
+        name, command, cwd, tenv = item
         start = time.time()
         try:
-            p = subprocess.run(VALGRIND + command, cwd=cwd, env=env, capture_output=True,
+            p = subprocess.run(command, cwd=cwd, env=tenv, capture_output=True,
                                text=True, timeout=args.timeout)
-            rc, err = p.returncode, p.stderr
+            rc, err = p.returncode, p.stderr + p.stdout
         except subprocess.TimeoutExpired:
             rc, err = "timeout", ""
         return name, rc, time.time() - start, err

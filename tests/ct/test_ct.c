@@ -11,6 +11,10 @@
  * The engine is built with E2E_CT_VALGRIND, so its own E2E_CT_PUBLIC
  * declassifications (the accept/reject verdict of a tag check) apply.
  *
+ * Paths: e2e_keyset_init and e2e_keyset_init_many (the lane families'
+ * expand_n), e2e_seal, e2e_open (good, tampered, in place), e2e_batch_run
+ * (the lane scheduler and the multi-buffer kernels), the Sigfox XOR.
+ *
  * What is secret here, and what is public:
  *   secret  EncryptionKey, AuthenticationKey, plaintext, tags, and the body
  *           (ciphertext || tag) of every message opened — the body is marked
@@ -200,7 +204,7 @@ static void one_length(const e2e_engine *eng, const e2e_keyset *ks, const struct
  * e2e_batch_run (the lane scheduler has its own tag checks). */
 static void run_batch(const e2e_engine *eng, e2e_keyset *ks, size_t nks)
 {
-    enum { N = 24 };
+    enum { N = 40 };
     static uint8_t in[N][128 + E2E_SEAL_OVERHEAD_MAX], out[N][128 + E2E_SEAL_OVERHEAD_MAX];
     static e2e_scratch scratch;
     e2e_job jobs[N];
@@ -241,6 +245,55 @@ static void run_batch(const e2e_engine *eng, e2e_keyset *ks, size_t nks)
         CHECK((jobs[i].status == E2E_OK) == expect_ok[i], "batch job %zu: %s", i,
               e2e_status_name(jobs[i].status));
     }
+}
+
+/* init_many expands key sets 8 at a time with the lane family's expand_n:
+ * secret keys go in, and each entry must equal e2e_keyset_init's. */
+static void init_many(const e2e_engine *eng, const char *name)
+{
+    enum { M = 11 };
+    uint8_t keys[M][16], auth[16], iv[16], ki[16];
+    e2e_keyset_params p[M];
+    e2e_status st[M];
+    static e2e_keyset many[M], one;
+    fill(&keys[0][0], sizeof keys, 900);
+    fill(auth, sizeof auth, 901);
+    fill(iv, sizeof iv, 902);
+    memset(ki, 0, sizeof ki);
+    ki[0] = 0x10;
+    SECRET(keys, sizeof keys);
+    SECRET(auth, sizeof auth);
+    for (size_t i = 0; i < M; i++) {
+        e2e_suite s = i % 3 == 0 ? E2E_SUITE_AES_128_CS1_HMAC_SHA256 : E2E_SUITE_AES_128_CCM;
+        p[i] = (e2e_keyset_params){.suite = s, .enc_key = keys[i], .enc_key_len = 16,
+                                   .iv = iv, .iv_len = s == E2E_SUITE_AES_128_CCM ? 13 : 16,
+                                   .ki = ki, .ki_len = 16};
+        if (s == E2E_SUITE_AES_128_CS1_HMAC_SHA256) {
+            p[i].auth_key = auth;
+            p[i].auth_key_len = 16;
+            p[i].kiv = ki;
+            p[i].kiv_len = 16;
+        }
+        if (i == 5)
+            p[i].enc_key_len = 15;   /* one refused entry between good ones */
+    }
+    e2e_status r = e2e_keyset_init_many(many, eng, p, st, M);
+    PUBLIC(&r, sizeof r);
+    PUBLIC(st, sizeof st);
+    CHECK(r == E2E_OK, "%s: keyset_init_many: %s", name, e2e_status_name(r));
+    for (size_t i = 0; i < M; i++) {
+        e2e_status s1 = e2e_keyset_init(&one, eng, &p[i]);
+        PUBLIC(&s1, sizeof s1);
+        PUBLIC(&one, sizeof one);
+        PUBLIC(&many[i], sizeof many[i]);
+        CHECK(st[i] == s1 && memcmp(&many[i], &one, sizeof one) == 0,
+              "%s: init_many entry %zu: %s, init %s", name, i, e2e_status_name(st[i]),
+              e2e_status_name(s1));
+        e2e_keyset_clear(&many[i]);
+    }
+    e2e_keyset_clear(&one);
+    PUBLIC(keys, sizeof keys);
+    PUBLIC(auth, sizeof auth);
 }
 
 static void sigfox(void)
@@ -353,6 +406,7 @@ int main(int argc, char **argv)
                 one_length(&eng, &ks[c], &configs[c], lengths[l], (unsigned)(c * 100 + l));
         }
         run_batch(&eng, ks, nc);
+        init_many(&eng, real);
         for (size_t c = 0; c < nc; c++)
             e2e_keyset_clear(&ks[c]);
         printf("ok %s\n", real);
