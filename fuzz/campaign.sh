@@ -100,7 +100,7 @@ crashed=()
 if ((FUZZ)); then
     log "building the fuzz targets in $BUILD"
     build "$BUILD"
-    mkdir -p "$WORK"
+    mkdir -p "$WORK" "$ROOT/fuzz/coverage"
     : >>"$WORK/summary.txt"
     for t in "${TARGETS[@]}"; do
         w=$WORK/$t
@@ -136,7 +136,7 @@ if ((FUZZ)); then
         line=$(printf '%s  %-8s wall %5ss  cpu %7.1fs  execs %s  runs %s  crashes %s  jobs %s  commit %s' \
             "$(date -u +%FT%TZ)" "$t" "$wall_total" "$cpu_total" "$runs_total" "$round" \
             "$ncrash" "$JOBS" "$(engine_rev)")
-        echo "$line" | tee -a "$WORK/summary.txt" >&2
+        echo "$line" | tee -a "$WORK/summary.txt" "$ROOT/fuzz/coverage/campaigns.txt" >&2
         if ((MERGE)); then
             m=$w/merged
             mkdir -p "$m"

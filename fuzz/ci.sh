@@ -50,8 +50,8 @@ for t in "${ALL[@]}"; do
     replay=("${dirs[@]}")
     ((TARGETED)) && [[ -d $ROOT/fuzz/targeted/$t ]] && replay+=("$ROOT/fuzz/targeted/$t")
     # 1. replay: every committed input once
-    if ! E2E_FUZZ_TARGETED=$TARGETED "$BUILD/fuzz_$t" -runs=0 -timeout=300 "${replay[@]}" \
-            >"$tmp/$t/replay.log" 2>&1; then
+    if ! E2E_FUZZ_TARGETED=$TARGETED "$BUILD/fuzz_$t" -runs=0 -timeout=300 \
+            -artifact_prefix="$tmp/$t/" "${replay[@]}" >"$tmp/$t/replay.log" 2>&1; then
         tail -40 "$tmp/$t/replay.log" >&2
         failed+=("$t (replay)")
         continue
