@@ -234,7 +234,7 @@ typedef struct e2e_job {
  * (seal), are unspecified: the scheduler may use them as scratch. They never
  * hold plaintext that failed its check, nor key material, after return. */
 
-#define E2E_SCRATCH_BYTES 16384
+#define E2E_SCRATCH_BYTES 32768
 /* e2e_scratch is caller-owned lane state for e2e_batch_run (one per thread). */
 typedef struct e2e_scratch {
     alignas(64) unsigned char opaque[E2E_SCRATCH_BYTES];

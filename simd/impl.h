@@ -77,7 +77,7 @@ struct e2e_sha_impl {
  * A kernel reads and writes only the lane struct and the lane buffers. */
 #define E2E_LANES_MAX 16
 
-/* struct e2e_aes_lanes: CBC encryption / CBC-MAC across up to 16 messages,
+/* struct e2e_aes_lanes: CBC encryption / CBC-MAC / CTR across up to 16 messages,
  * each with its own key. rk[r][lane] is lane's round key r (an e2e_aes_key
  * enc[r] copied in by the scheduler), so the round-r keys of lanes 4g..4g+3
  * are one contiguous, 64-byte aligned 512-bit row. */
@@ -111,6 +111,12 @@ struct e2e_aes_lane_impl {
     /* expand_n: expand n <= 8 independent keys (continuous rotation brings a
      * new key per message); same output as e2e_aes_impl.expand. */
     void (*expand_n)(e2e_aes_key *const k[], const uint8_t *const key[], size_t n);
+    /* ctr: out[i][b] = in[i][b] XOR E_i(iv[i]) for each block b, iv[i]'s
+     * last 4 bytes counting up (big-endian, mod 2^32) after each block, so
+     * iv[i] is left at the next unused counter block. The blocks are
+     * independent; out[i] <= in[i] with overlap is allowed. NULL: the
+     * scheduler runs CTR per message on the single-message table. */
+    void (*ctr)(struct e2e_aes_lanes *l, size_t nblk);
 };
 
 /* struct e2e_sha_lane_impl is one multi-buffer SHA-256 family. */
@@ -137,6 +143,7 @@ enum e2e_hit {
     E2E_HIT_ARMCE_AES, E2E_HIT_ARMCE_SHA256, E2E_HIT_ARMCE_CBCENC_LANES,
     E2E_HIT_ARMCE_SHA256_LANES,
     E2E_HIT_PORTABLE_AES, E2E_HIT_PORTABLE_SHA256,
+    E2E_HIT_VAES512_CTR_X16, E2E_HIT_AESNI_CTR_X8,
     E2E_HIT_COUNT
 };
 #ifdef E2E_DISPATCH_TEST

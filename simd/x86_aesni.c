@@ -435,6 +435,42 @@ static E2E_AESNI_TARGET void e2e_aesni_aes128_cbcmac_x8(struct e2e_aes_lanes *l,
     e2e_aesni_aes128_lanes_x8(l, nblk, 0);
 }
 
+/* e2e_aesni_aes128_ctr_x8 runs AES-CTR on lanes 0..7, each with its own key
+ * and counter block iv[i] (last 4 bytes big-endian, mod 2^32): out[i][b] =
+ * in[i][b] ^ E_i(ctr_i + b); iv[i] is left at the next counter. The 8
+ * blocks of a step are independent. All 8 inputs of a step are read before
+ * any output is stored, so out[i] <= in[i] with overlap works. */
+static E2E_AESNI_TARGET void e2e_aesni_aes128_ctr_x8(struct e2e_aes_lanes *l, size_t nblk)
+{
+    E2E_HIT(E2E_HIT_AESNI_CTR_X8);
+    const __m128i bswap_ctr = _mm_set_epi8(12, 13, 14, 15, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+    const __m128i one = _mm_set_epi32(1, 0, 0, 0);
+#define S(i) __m128i c##i = _mm_shuffle_epi8(LDU(l->iv[i]), bswap_ctr);
+    X8(S)
+#undef S
+    for (size_t off = 0; off < 16 * nblk; off += 16) {
+#define S(i) __m128i b##i = _mm_xor_si128(_mm_shuffle_epi8(c##i, bswap_ctr), RKL(l, 0, i)); \
+             c##i = _mm_add_epi32(c##i, one);
+        X8(S)
+#undef S
+        for (int r = 1; r < 10; r++) {
+#define S(i) b##i = _mm_aesenc_si128(b##i, RKL(l, r, i));
+            X8(S)
+#undef S
+            ROUND_FENCE8();
+        }
+#define S(i) b##i = _mm_xor_si128(_mm_aesenclast_si128(b##i, RKL(l, 10, i)), LDU(l->in[i] + off));
+        X8(S)
+#undef S
+#define S(i) STU(l->out[i] + off, b##i);
+        X8(S)
+#undef S
+    }
+#define S(i) STU(l->iv[i], _mm_shuffle_epi8(c##i, bswap_ctr));
+    X8(S)
+#undef S
+}
+
 /* ---------------------------------------------------------------- many keys */
 
 /* X4 repeats a per-key statement for the 4 keys of one expansion group. */
@@ -525,6 +561,7 @@ const struct e2e_aes_lane_impl e2e_aes_lane_impl_aesni = {
     e2e_aesni_aes128_cbcenc_x8,
     e2e_aesni_aes128_cbcmac_x8,
     e2e_aesni_aes128_expand_n,
+    e2e_aesni_aes128_ctr_x8,
 };
 
 #endif /* __x86_64__ */

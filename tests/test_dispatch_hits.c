@@ -50,6 +50,8 @@ static const char *const hit_names[E2E_HIT_COUNT] = {
     [E2E_HIT_ARMCE_SHA256_LANES] = "armce-sha256-lanes",
     [E2E_HIT_PORTABLE_AES] = "portable-aes",
     [E2E_HIT_PORTABLE_SHA256] = "portable-sha256",
+    [E2E_HIT_VAES512_CTR_X16] = "vaes512-ctr-x16",
+    [E2E_HIT_AESNI_CTR_X8] = "aesni-ctr-x8",
 };
 
 /* ---------------------------------------------------------------- table -> flags */
@@ -119,6 +121,19 @@ static int aes_lane_hit(const struct e2e_aes_lane_impl *l, int enc)
     return -1;
 }
 
+/* aes_lane_ctr_hit: the flag of a lane family's CTR kernel. */
+static int aes_lane_ctr_hit(const struct e2e_aes_lane_impl *l)
+{
+#if defined(E2E_TEST_X86_SIMD)
+    if (l == &e2e_aes_lane_impl_vaes512)
+        return E2E_HIT_VAES512_CTR_X16;
+    if (l == &e2e_aes_lane_impl_aesni)
+        return E2E_HIT_AESNI_CTR_X8;
+#endif
+    CHECK(0, "no CTR hit flag known for the AES lane table %s", l ? l->name : "(null)");
+    return -1;
+}
+
 static int sha_lane_hit(const struct e2e_sha_lane_impl *l)
 {
 #if defined(E2E_TEST_X86_SIMD)
@@ -184,6 +199,26 @@ static int want_aes_pass(unsigned char *want, const struct t_tier *t, size_t n, 
     case W_ONE: want_set(want, enc ? h.cbcenc : h.cbcmac); return 1;
     case W_NARROW: want_set(want, aes_lane_hit(t->aes_narrow, enc)); return 1;
     case W_WIDE: want_set(want, aes_lane_hit(t->aes_lanes, enc)); return 1;
+    default: return 0;
+    }
+}
+
+/* want_ctr_pass adds the flags of CCM's CTR over n jobs: lanes when the
+ * lane family has a CTR kernel and more than one job waits, else per message
+ * on the single-message table (S0 is one more CTR block there). */
+static int want_ctr_pass(unsigned char *want, const struct t_tier *t, size_t n,
+                         const struct aes_hits *h)
+{
+    const struct e2e_aes_lane_impl *wl = t->aes_lanes, *nl = t->aes_narrow;
+    if (n == 0)
+        return 1;
+    if (n == 1 || wl == NULL || wl->ctr == NULL) {
+        want_set(want, h->ctr);
+        return 1;
+    }
+    switch (width_for(n, wl->lanes, nl != NULL && nl->ctr != NULL)) {
+    case W_NARROW: want_set(want, aes_lane_ctr_hit(nl)); return 1;
+    case W_WIDE: want_set(want, aes_lane_ctr_hit(wl)); return 1;
     default: return 0;
     }
 }
@@ -441,11 +476,9 @@ static void batch_workload(const struct t_tier *t, const e2e_engine *eng,
         size_t ccm = cnt[K_CCM_SEAL] + cnt[K_CCM_OPEN];
         size_t sha = cnt[K_CS1_SEAL] + cnt[K_CS1_OPEN_FULL] + cnt[K_CS1_OPEN_PART] +
                      cnt[K_HMAC_SEAL] + cnt[K_HMAC_OPEN];
+        /* CCM's S0 and CTR blocks */
+        sure &= want_ctr_pass(want, t, ccm, &h);
         /* per message, on the single-message table */
-        if (ccm) {
-            want_set(want, h.ecb); /* S0 = E(Ctr0) */
-            want_set(want, h.ctr);
-        }
         if (cnt[K_CS1_OPEN_FULL] + cnt[K_CS1_OPEN_PART])
             want_set(want, h.cbcdec);
         if (cnt[K_CS1_OPEN_PART])
@@ -484,6 +517,8 @@ static void all_flags_of(const struct t_tier *t, unsigned char *f)
         if (al[i]) {
             want_set(f, aes_lane_hit(al[i], 0));
             want_set(f, aes_lane_hit(al[i], 1));
+            if (al[i]->ctr)
+                want_set(f, aes_lane_ctr_hit(al[i]));
         }
     if (t->sha_lanes)
         want_set(f, sha_lane_hit(t->sha_lanes));
