@@ -143,7 +143,7 @@ enum e2e_hit {
     E2E_HIT_ARMCE_AES, E2E_HIT_ARMCE_SHA256, E2E_HIT_ARMCE_CBCENC_LANES,
     E2E_HIT_ARMCE_SHA256_LANES,
     E2E_HIT_PORTABLE_AES, E2E_HIT_PORTABLE_SHA256,
-    E2E_HIT_VAES512_CTR_X16, E2E_HIT_AESNI_CTR_X8,
+    E2E_HIT_VAES512_CTR_X16, E2E_HIT_AESNI_CTR_X8, E2E_HIT_SHANI_SHA256_X16,
     E2E_HIT_COUNT
 };
 #ifdef E2E_DISPATCH_TEST
@@ -164,6 +164,7 @@ extern const struct e2e_aes_lane_impl e2e_aes_lane_impl_vaes512;  /* 16 lanes, 4
 extern const struct e2e_sha_lane_impl e2e_sha_lane_impl_avx512;   /* 16 lanes */
 extern const struct e2e_sha_lane_impl e2e_sha_lane_impl_avx2;     /* 8 lanes */
 extern const struct e2e_sha_lane_impl e2e_sha_lane_impl_shani;    /* 2 streams */
+extern const struct e2e_sha_lane_impl e2e_sha_lane_impl_shani16;  /* 8 pairs of 2 */
 #endif
 #if defined(__aarch64__)
 extern const struct e2e_aes_impl e2e_aes_impl_armce;

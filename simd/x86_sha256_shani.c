@@ -2,8 +2,8 @@
  * stream, or two interleaved streams for the lane scheduler (x86-64).
  *
  * Implementation notes
- *  - Exports only e2e_sha_impl_shani and e2e_sha_lane_impl_shani
- *    (simd/impl.h). The file is built without
+ *  - Exports only e2e_sha_impl_shani, e2e_sha_lane_impl_shani and
+ *    e2e_sha_lane_impl_shani16 (simd/impl.h). The file is built without
  *    -msha; every function carries target("sha,sse4.1,ssse3"), so nothing
  *    here may run unless the engine saw E2E_CPU_SHANI | SSSE3 | SSE41.
  *  - The caller's state is H0..H7 as host-order words (FIPS 180-4 sec. 6.2).
@@ -19,6 +19,9 @@
  *    instruction has a 4-cycle latency and one stream is a serial chain of
  *    32 of them per block). Each lane's word-major state l->h[0..7][i] is
  *    gathered into ABEF / CDGH on entry and scattered back on exit.
+ *  - e2e_sha_lane_impl_shani16 runs the 8 pairs of a 16-lane struct one
+ *    after the other in one call: the same arithmetic as two streams, with
+ *    the scheduler's per-call work shared by 16 messages.
  *  - No data-dependent branches or table lookups.
  */
 #if defined(__x86_64__)
@@ -181,22 +184,21 @@ static E2E_SHANI_TARGET void e2e_shani_sha256_blocks(uint32_t state[8], const ui
             MSG1X2(x##jq, x##j, y##jq, y##j);                                           \
     } while (0)
 
-/* e2e_shani_sha256_blocks_x2 runs the FIPS 180-4 sec. 6.2.2 compression over
- * nblk consecutive 64-byte blocks of lanes 0 and 1: lane i reads l->data[i]
- * (any alignment; the two may point at the same bytes) and updates
- * l->h[0..7][i]. Lanes 2..15 and l->data are not touched. nblk may be 0. */
-static E2E_SHANI_TARGET void e2e_shani_sha256_blocks_x2(struct e2e_sha_lanes *l, size_t nblk)
+/* e2e_shani_sha256_pair runs the FIPS 180-4 sec. 6.2.2 compression over
+ * nblk consecutive 64-byte blocks of lanes a and a + 1, interleaved. */
+static inline __attribute__((always_inline)) E2E_SHANI_TARGET void
+e2e_shani_sha256_pair(struct e2e_sha_lanes *l, unsigned a, size_t nblk)
 {
+    const unsigned b = a + 1;
     const __m128i bswap = _mm_set_epi64x(0x0c0d0e0f08090a0bLL, 0x0405060700010203LL);
-    const uint8_t *p0 = l->data[0], *p1 = l->data[1];
+    const uint8_t *p0 = l->data[a], *p1 = l->data[b];
     /* ABEF = (F, E, B, A) and CDGH = (H, G, D, C) from lane 0 of the xmm up
      * (_mm_set_epi32 lists lanes 3..0). */
-    __m128i abef0 = _mm_set_epi32((int)l->h[0][0], (int)l->h[1][0], (int)l->h[4][0], (int)l->h[5][0]);
-    __m128i cdgh0 = _mm_set_epi32((int)l->h[2][0], (int)l->h[3][0], (int)l->h[6][0], (int)l->h[7][0]);
-    __m128i abef1 = _mm_set_epi32((int)l->h[0][1], (int)l->h[1][1], (int)l->h[4][1], (int)l->h[5][1]);
-    __m128i cdgh1 = _mm_set_epi32((int)l->h[2][1], (int)l->h[3][1], (int)l->h[6][1], (int)l->h[7][1]);
+    __m128i abef0 = _mm_set_epi32((int)l->h[0][a], (int)l->h[1][a], (int)l->h[4][a], (int)l->h[5][a]);
+    __m128i cdgh0 = _mm_set_epi32((int)l->h[2][a], (int)l->h[3][a], (int)l->h[6][a], (int)l->h[7][a]);
+    __m128i abef1 = _mm_set_epi32((int)l->h[0][b], (int)l->h[1][b], (int)l->h[4][b], (int)l->h[5][b]);
+    __m128i cdgh1 = _mm_set_epi32((int)l->h[2][b], (int)l->h[3][b], (int)l->h[6][b], (int)l->h[7][b]);
 
-    E2E_HIT(E2E_HIT_SHANI_SHA256_X2);
     for (; nblk > 0; nblk--, p0 += 64, p1 += 64) {
         const __m128i sa0 = abef0, sc0 = cdgh0, sa1 = abef1, sc1 = cdgh1;
         __m128i x0 = _mm_shuffle_epi8(LDU(p0 + 0), bswap);
@@ -236,22 +238,43 @@ static E2E_SHANI_TARGET void e2e_shani_sha256_blocks_x2(struct e2e_sha_lanes *l,
 
     /* Back to word-major: A = lane 3 of ABEF, B = 2, E = 1, F = 0; C = lane 3
      * of CDGH, D = 2, G = 1, H = 0. */
-    l->h[0][0] = (uint32_t)_mm_extract_epi32(abef0, 3);
-    l->h[1][0] = (uint32_t)_mm_extract_epi32(abef0, 2);
-    l->h[4][0] = (uint32_t)_mm_extract_epi32(abef0, 1);
-    l->h[5][0] = (uint32_t)_mm_cvtsi128_si32(abef0);
-    l->h[2][0] = (uint32_t)_mm_extract_epi32(cdgh0, 3);
-    l->h[3][0] = (uint32_t)_mm_extract_epi32(cdgh0, 2);
-    l->h[6][0] = (uint32_t)_mm_extract_epi32(cdgh0, 1);
-    l->h[7][0] = (uint32_t)_mm_cvtsi128_si32(cdgh0);
-    l->h[0][1] = (uint32_t)_mm_extract_epi32(abef1, 3);
-    l->h[1][1] = (uint32_t)_mm_extract_epi32(abef1, 2);
-    l->h[4][1] = (uint32_t)_mm_extract_epi32(abef1, 1);
-    l->h[5][1] = (uint32_t)_mm_cvtsi128_si32(abef1);
-    l->h[2][1] = (uint32_t)_mm_extract_epi32(cdgh1, 3);
-    l->h[3][1] = (uint32_t)_mm_extract_epi32(cdgh1, 2);
-    l->h[6][1] = (uint32_t)_mm_extract_epi32(cdgh1, 1);
-    l->h[7][1] = (uint32_t)_mm_cvtsi128_si32(cdgh1);
+    l->h[0][a] = (uint32_t)_mm_extract_epi32(abef0, 3);
+    l->h[1][a] = (uint32_t)_mm_extract_epi32(abef0, 2);
+    l->h[4][a] = (uint32_t)_mm_extract_epi32(abef0, 1);
+    l->h[5][a] = (uint32_t)_mm_cvtsi128_si32(abef0);
+    l->h[2][a] = (uint32_t)_mm_extract_epi32(cdgh0, 3);
+    l->h[3][a] = (uint32_t)_mm_extract_epi32(cdgh0, 2);
+    l->h[6][a] = (uint32_t)_mm_extract_epi32(cdgh0, 1);
+    l->h[7][a] = (uint32_t)_mm_cvtsi128_si32(cdgh0);
+    l->h[0][b] = (uint32_t)_mm_extract_epi32(abef1, 3);
+    l->h[1][b] = (uint32_t)_mm_extract_epi32(abef1, 2);
+    l->h[4][b] = (uint32_t)_mm_extract_epi32(abef1, 1);
+    l->h[5][b] = (uint32_t)_mm_cvtsi128_si32(abef1);
+    l->h[2][b] = (uint32_t)_mm_extract_epi32(cdgh1, 3);
+    l->h[3][b] = (uint32_t)_mm_extract_epi32(cdgh1, 2);
+    l->h[6][b] = (uint32_t)_mm_extract_epi32(cdgh1, 1);
+    l->h[7][b] = (uint32_t)_mm_cvtsi128_si32(cdgh1);
+}
+
+/* e2e_shani_sha256_blocks_x2 runs the FIPS 180-4 sec. 6.2.2 compression over
+ * nblk consecutive 64-byte blocks of lanes 0 and 1: lane i reads l->data[i]
+ * (any alignment; the two may point at the same bytes) and updates
+ * l->h[0..7][i]. Lanes 2..15 and l->data are not touched. nblk may be 0. */
+static E2E_SHANI_TARGET void e2e_shani_sha256_blocks_x2(struct e2e_sha_lanes *l, size_t nblk)
+{
+    E2E_HIT(E2E_HIT_SHANI_SHA256_X2);
+    e2e_shani_sha256_pair(l, 0, nblk);
+}
+
+/* e2e_shani_sha256_blocks_x16 is e2e_shani_sha256_blocks_x2 on the 8 lane
+ * pairs (0,1), (2,3) .. (14,15) in turn. Short messages (HMAC's inner and
+ * outer hash of a small payload are a block each) cost the scheduler one
+ * call per 16 messages instead of one per 2. */
+static E2E_SHANI_TARGET void e2e_shani_sha256_blocks_x16(struct e2e_sha_lanes *l, size_t nblk)
+{
+    E2E_HIT(E2E_HIT_SHANI_SHA256_X16);
+    for (unsigned a = 0; a < 16; a += 2)
+        e2e_shani_sha256_pair(l, a, nblk);
 }
 
 const struct e2e_sha_impl e2e_sha_impl_shani = {
@@ -265,6 +288,13 @@ const struct e2e_sha_lane_impl e2e_sha_lane_impl_shani = {
     E2E_CPU_SHANI | E2E_CPU_SSSE3 | E2E_CPU_SSE41,
     2,
     e2e_shani_sha256_blocks_x2,
+};
+
+const struct e2e_sha_lane_impl e2e_sha_lane_impl_shani16 = {
+    "shani-x16",
+    E2E_CPU_SHANI | E2E_CPU_SSSE3 | E2E_CPU_SSE41,
+    16,
+    e2e_shani_sha256_blocks_x16,
 };
 
 #endif /* __x86_64__ */

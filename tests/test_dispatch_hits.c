@@ -52,6 +52,7 @@ static const char *const hit_names[E2E_HIT_COUNT] = {
     [E2E_HIT_PORTABLE_SHA256] = "portable-sha256",
     [E2E_HIT_VAES512_CTR_X16] = "vaes512-ctr-x16",
     [E2E_HIT_AESNI_CTR_X8] = "aesni-ctr-x8",
+    [E2E_HIT_SHANI_SHA256_X16] = "shani-sha256-x16",
 };
 
 /* ---------------------------------------------------------------- table -> flags */
@@ -143,6 +144,8 @@ static int sha_lane_hit(const struct e2e_sha_lane_impl *l)
         return E2E_HIT_AVX2_SHA256_X8;
     if (l == &e2e_sha_lane_impl_shani)
         return E2E_HIT_SHANI_SHA256_X2;
+    if (l == &e2e_sha_lane_impl_shani16)
+        return E2E_HIT_SHANI_SHA256_X16;
 #endif
 #if defined(E2E_TEST_ARM_CE)
     if (l == &e2e_sha_lane_impl_armce)
