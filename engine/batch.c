@@ -88,12 +88,14 @@ struct sched {
     alignas(64) uint8_t dummy_out[64 * DUMMY_BLOCKS];
     struct lane lane[E2E_LANES_MAX];
     struct jd jd[CHUNK];
-    uint16_t list[4][CHUNK];
+    uint16_t list[6][CHUNK];
 };
 
 _Static_assert(sizeof(struct sched) <= E2E_SCRATCH_BYTES, "grow E2E_SCRATCH_BYTES");
 
-enum { L_CTR, L_SHA, L_MAC, L_ENC };
+/* the pass lists; L_SHORT1 / L_SHORT2: HMACs whose inner hash is 1 / 2
+ * blocks (short_hmac), L_SHA: the longer ones (the lane scheduler) */
+enum { L_CTR, L_SHA, L_MAC, L_ENC, L_SHORT1, L_SHORT2 };
 
 static int is_ccm(uint32_t suite)
 {
@@ -248,6 +250,14 @@ static void store_be32(uint8_t *p, uint32_t v)
     p[3] = (uint8_t)v;
 }
 
+/* pt_of is the data job d's HMAC covers after KIV: open CS1 = the decrypted
+ * P in out; otherwise the input. */
+static const uint8_t *pt_of(const struct jd *d)
+{
+    return d->job->op == E2E_OPEN && d->k->suite == E2E_SUITE_AES_128_CS1_HMAC_SHA256
+               ? d->out : d->in;
+}
+
 /* sha_fill lays HMAC's inner hash over KIV || P out as segments: a head block
  * (KIV and the first bytes of P) in the scratch, the whole blocks of P in
  * place, and the last bytes with the padding in the scratch. */
@@ -257,9 +267,7 @@ static void sha_fill(struct pass *p, unsigned i, const struct jd *d)
     struct lane *l = &s->lane[i];
     struct lane_bufs *b = &s->buf[i];
     const struct keyset_impl *k = d->k;
-    /* the data HMAC covers: open CS1 = decrypted P in out; else the input */
-    const uint8_t *pt = (d->job->op == E2E_OPEN && k->suite == E2E_SUITE_AES_128_CS1_HMAC_SHA256)
-                            ? d->out : d->in;
+    const uint8_t *pt = pt_of(d);
     size_t kl = k->kiv_len, plen = d->plen, total = kl + plen, rest;
     sha_set_state(&s->sl, i, k->hmac.inner);
     if (total >= 64) {
@@ -320,29 +328,28 @@ static void fail(const struct jd *d, e2e_status st)
     j->status = st;
 }
 
-static int sha_finish(struct pass *p, unsigned i, const struct jd *d)
+/* sha_outer builds lane i's outer block (the inner digest and its padding)
+ * in out and sets the lane's state to the key set's outer state. */
+static void sha_outer(struct e2e_sha_lanes *sl, unsigned i, uint8_t out[64],
+                      const struct keyset_impl *k)
 {
-    struct sched *s = p->s;
-    struct lane *l = &s->lane[i];
-    struct lane_bufs *b = &s->buf[i];
+    for (int w = 0; w < 8; w++)
+        store_be32(out + 4 * w, sl->h[w][i]);
+    memset(out + 32, 0, 32);
+    out[32] = 0x80;
+    out[62] = 0x03;  /* (64 + 32) * 8 = 768 bits */
+    sha_set_state(sl, i, k->hmac.outer);
+}
+
+/* sha_done: lane i holds job d's HMAC; open compares it with the tag and
+ * releases the plaintext, seal writes the tag after P. */
+static void sha_done(const struct e2e_sha_lanes *sl, unsigned i, const struct jd *d)
+{
     const struct keyset_impl *k = d->k;
-    if (l->phase == 0) {
-        /* inner done: hash the digest under the outer state */
-        for (int w = 0; w < 8; w++)
-            store_be32(b->outer + 4 * w, s->sl.h[w][i]);
-        memset(b->outer + 32, 0, 32);
-        b->outer[32] = 0x80;
-        b->outer[62] = 0x03;  /* (64 + 32) * 8 = 768 bits */
-        sha_set_state(&s->sl, i, k->hmac.outer);
-        l->phase = 1;
-        l->nseg = l->cur = 0;
-        add_seg(l, b->outer, NULL, 1);
-        return 0;
-    }
     size_t t = k->tag_len, plen = d->plen;
     if (d->job->op == E2E_OPEN) {
         const uint8_t *tag = k->suite == E2E_SUITE_HMAC_SHA256 ? d->in + plen : d->out + plen;
-        if (!sha_tag_ok(&s->sl, i, tag, t)) {
+        if (!sha_tag_ok(sl, i, tag, t)) {
             fail(d, E2E_ERR_AUTH);
         } else if (k->suite == E2E_SUITE_HMAC_SHA256) {
             if (plen)
@@ -352,8 +359,25 @@ static int sha_finish(struct pass *p, unsigned i, const struct jd *d)
         }
     } else {
         for (size_t q = 0; q < t; q++)   /* P was copied in phase 0 */
-            d->out[plen + q] = sha_byte(&s->sl, i, q);
+            d->out[plen + q] = sha_byte(sl, i, q);
     }
+}
+
+static int sha_finish(struct pass *p, unsigned i, const struct jd *d)
+{
+    struct sched *s = p->s;
+    struct lane *l = &s->lane[i];
+    struct lane_bufs *b = &s->buf[i];
+    const struct keyset_impl *k = d->k;
+    if (l->phase == 0) {
+        /* inner done: hash the digest under the outer state */
+        sha_outer(&s->sl, i, b->outer, k);
+        l->phase = 1;
+        l->nseg = l->cur = 0;
+        add_seg(l, b->outer, NULL, 1);
+        return 0;
+    }
+    sha_done(&s->sl, i, d);
     return 1;
 }
 
@@ -376,6 +400,48 @@ static void sha_kernel_one(struct pass *p, size_t nblk)
     p->impl->sha->blocks(h, p->s->sl.data[0], nblk);
     for (int w = 0; w < 8; w++)
         p->s->sl.h[w][0] = h[w];
+}
+
+/* short_hmac runs the HMACs of a list whose inner hash is nb (1 or 2)
+ * blocks: KIV || P || padding is built in the lane's tail buffer, and each
+ * group of lanes takes two kernel calls (inner, outer) with no segment
+ * bookkeeping, since every lane of the group has the same shape. Payloads
+ * of a few dozen bytes, the common IoT case, spent more time in the lane
+ * scheduler than in SHA-256. */
+static void short_hmac(struct pass *p, const uint16_t *list, size_t n, size_t nb)
+{
+    struct sched *s = p->s;
+    for (size_t base = 0; base < n; base += p->lanes) {
+        size_t g = n - base < p->lanes ? n - base : p->lanes;
+        for (unsigned i = 0; i < p->lanes; i++) {
+            if (i >= g) {
+                s->sl.data[i] = s->dummy_in;
+                continue;
+            }
+            const struct jd *d = &s->jd[list[base + i]];
+            const struct keyset_impl *k = d->k;
+            uint8_t *b = s->buf[i].tail;
+            size_t kl = k->kiv_len, total = kl + d->plen;
+            memcpy(b, k->kiv, kl);
+            if (d->plen)
+                memcpy(b + kl, pt_of(d), d->plen);
+            memset(b + total, 0, 64 * nb - total);
+            b[total] = 0x80;
+            uint64_t bits = (uint64_t)(64 + total) * 8;
+            store_be32(b + 64 * nb - 8, (uint32_t)(bits >> 32));
+            store_be32(b + 64 * nb - 4, (uint32_t)bits);
+            sha_set_state(&s->sl, i, k->hmac.inner);
+            s->sl.data[i] = b;
+        }
+        p->kernel(p, nb);
+        for (unsigned i = 0; i < g; i++) {
+            sha_outer(&s->sl, i, s->buf[i].outer, s->jd[list[base + i]].k);
+            s->sl.data[i] = s->buf[i].outer;
+        }
+        p->kernel(p, 1);
+        for (unsigned i = 0; i < g; i++)
+            sha_done(&s->sl, i, &s->jd[list[base + i]]);
+    }
 }
 
 /* ---------------------------------------------------------------- AES passes */
@@ -625,7 +691,7 @@ static void run_chunk(const e2e_engine *eng, const struct engine_impl *impl, str
 {
     const struct e2e_sha_lane_impl *shl = impl->sha_lanes, *shn = impl->sha_narrow;
     const struct e2e_aes_lane_impl *ael = impl->aes_lanes, *aen = impl->aes_narrow;
-    size_t cnt[4] = {0, 0, 0, 0}, nd = 0;
+    size_t cnt[6] = {0, 0, 0, 0, 0, 0}, nd = 0;
     int lane_ctr = ael != NULL && ael->ctr != NULL;
 
     /* phase 0 */
@@ -640,7 +706,9 @@ static void run_chunk(const e2e_engine *eng, const struct engine_impl *impl, str
             s->list[L_MAC][cnt[L_MAC]++] = idx;
             continue;
         }
-        s->list[L_SHA][cnt[L_SHA]++] = idx;
+        size_t inner = (k->kiv_len + d->plen + 9 + 63) / 64;
+        int l = inner == 1 ? L_SHORT1 : inner == 2 ? L_SHORT2 : L_SHA;
+        s->list[l][cnt[l]++] = idx;
         if (d->job->op == E2E_OPEN) {
             if (k->suite == E2E_SUITE_AES_128_CS1_HMAC_SHA256)
                 e2e_cs1_decrypt(eng, &k->aes, k->iv, d->out, d->in, d->plen + k->tag_len);
@@ -672,18 +740,25 @@ static void run_chunk(const e2e_engine *eng, const struct engine_impl *impl, str
         }
     }
 
-    /* 2. SHA: 16 AVX-512 lanes beat SHA-NI's two streams only when nearly
-     * full (0.68 vs 0.79 ticks/byte measured at 16 and 2 busy lanes). */
-    if (cnt[L_SHA] > 0) {
-        p.list = s->list[L_SHA];
-        p.n = cnt[L_SHA];
-        p.blk = 64;
-        p.fill = sha_fill;
-        p.finish = sha_finish;
+    /* 2. SHA: the wide family when (nearly) full, else the narrow one */
+    p.blk = 64;
+    for (int pass = L_SHA; pass <= L_SHORT2; pass++) {
+        if (pass != L_SHA && pass != L_SHORT1 && pass != L_SHORT2)
+            continue;
+        if (cnt[pass] == 0)
+            continue;
+        p.list = s->list[pass];
+        p.n = cnt[pass];
         choose(&p, p.n, shl ? shl->lanes : 0, shl ? shl->lanes - shl->lanes / 8 : 0,
                shn ? shn->lanes : 0, shl ? sha_kernel_lanes : NULL,
                shn ? sha_kernel_narrow : NULL, sha_kernel_one);
-        run(&p);
+        if (pass == L_SHA) {
+            p.fill = sha_fill;
+            p.finish = sha_finish;
+            run(&p);
+        } else {
+            short_hmac(&p, p.list, p.n, pass == L_SHORT1 ? 1 : 2);
+        }
     }
 
     /* 3-4. AES: 16 VAES lanes cost about one 8-lane AES-NI step, so they win
