@@ -404,13 +404,19 @@ static void sha_kernel_one(struct pass *p, size_t nblk)
 
 /* short_hmac runs the HMACs of a list whose inner hash is nb (1 or 2)
  * blocks: KIV || P || padding is built in the lane's tail buffer, and each
- * group of lanes takes two kernel calls (inner, outer) with no segment
- * bookkeeping, since every lane of the group has the same shape. Payloads
+ * group of lanes takes two kernel calls (inner, outer), or one where the
+ * lane family has a fused HMAC kernel (.hmac), with no segment bookkeeping,
+ * since every lane of the group has the same shape. Payloads
  * of a few dozen bytes, the common IoT case, spent more time in the lane
  * scheduler than in SHA-256. */
 static void short_hmac(struct pass *p, const uint16_t *list, size_t n, size_t nb)
 {
     struct sched *s = p->s;
+    /* the lane family's fused inner + outer kernel, when it has one */
+    const struct e2e_sha_lane_impl *fam = p->kernel == sha_kernel_lanes ? p->impl->sha_lanes
+                                          : p->kernel == sha_kernel_narrow ? p->impl->sha_narrow
+                                                                           : NULL;
+    void (*fused)(struct e2e_sha_lanes *, size_t) = fam != NULL ? fam->hmac : NULL;
     for (size_t base = 0; base < n; base += p->lanes) {
         size_t g = n - base < p->lanes ? n - base : p->lanes;
         for (unsigned i = 0; i < p->lanes; i++) {
@@ -433,12 +439,18 @@ static void short_hmac(struct pass *p, const uint16_t *list, size_t n, size_t nb
             sha_set_state(&s->sl, i, k->hmac.inner);
             s->sl.data[i] = b;
         }
-        p->kernel(p, nb);
-        for (unsigned i = 0; i < g; i++) {
-            sha_outer(&s->sl, i, s->buf[i].outer, s->jd[list[base + i]].k);
-            s->sl.data[i] = s->buf[i].outer;
+        if (fused != NULL) {
+            for (unsigned i = 0; i < p->lanes; i++)
+                s->sl.outer[i] = s->jd[list[base + (i < g ? i : 0)]].k->hmac.outer;
+            fused(&s->sl, nb);
+        } else {
+            p->kernel(p, nb);
+            for (unsigned i = 0; i < g; i++) {
+                sha_outer(&s->sl, i, s->buf[i].outer, s->jd[list[base + i]].k);
+                s->sl.data[i] = s->buf[i].outer;
+            }
+            p->kernel(p, 1);
         }
-        p->kernel(p, 1);
         for (unsigned i = 0; i < g; i++)
             sha_done(&s->sl, i, &s->jd[list[base + i]]);
     }

@@ -645,6 +645,7 @@ const struct e2e_sha_lane_impl e2e_sha_lane_impl_armce = {
     E2E_CPU_ARM_SHA2,
     2,
     e2e_armce_sha256_blocks_x2,
+    NULL, /* no fused HMAC: the scheduler builds the outer block */
 };
 
 #endif /* __aarch64__ */

@@ -94,6 +94,7 @@ struct e2e_aes_lanes {
 struct e2e_sha_lanes {
     alignas(64) uint32_t h[8][E2E_LANES_MAX];
     const uint8_t *data[E2E_LANES_MAX];           /* nblk 64-byte blocks each */
+    const uint32_t *outer[E2E_LANES_MAX];         /* hmac only: HMAC outer states */
 };
 
 /* struct e2e_aes_lane_impl is one multi-buffer AES family; lanes is how many
@@ -127,6 +128,12 @@ struct e2e_sha_lane_impl {
     /* blocks: compress nblk blocks of data[i] into h[.][i] for lanes
      * 0..lanes-1. */
     void (*blocks)(struct e2e_sha_lanes *l, size_t nblk);
+    /* hmac: blocks, then HMAC-SHA256's outer hash on every lane: h[.][i] =
+     * the compression under outer[i] (8 host-order words, the state after
+     * the opad block) of the block h[.][i] (big-endian) || 0x80 || 0 ||
+     * the 64-bit length 768. NULL: the scheduler builds that block itself
+     * and calls blocks again. */
+    void (*hmac)(struct e2e_sha_lanes *l, size_t nblk);
 };
 
 /* Dispatch-hit flags (as BoringSSL's impl_dispatch_test): in a build with

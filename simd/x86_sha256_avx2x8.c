@@ -314,6 +314,7 @@ const struct e2e_sha_lane_impl e2e_sha_lane_impl_avx2 = {
     E2E_CPU_AVX2,
     8,
     e2e_avx2_sha256_blocks_x8,
+    NULL, /* no fused HMAC: the scheduler builds the outer block */
 };
 
 #endif /* __x86_64__ */

@@ -310,6 +310,7 @@ const struct e2e_sha_lane_impl e2e_sha_lane_impl_avx512 = {
     E2E_CPU_AVX512,
     16,
     e2e_avx512_sha256_blocks_x16,
+    NULL, /* no fused HMAC: the scheduler builds the outer block */
 };
 
 #endif /* __x86_64__ */

@@ -184,20 +184,51 @@ static E2E_SHANI_TARGET void e2e_shani_sha256_blocks(uint32_t state[8], const ui
             MSG1X2(x##jq, x##j, y##jq, y##j);                                           \
     } while (0)
 
+/* COMPRESS_X2 runs the 64 rounds of one block on both streams (abef0/cdgh0
+ * with message x0..x3, abef1/cdgh1 with y0..y3). As in
+ * e2e_shani_sha256_blocks: group i uses m(i mod 4), groups 3..14 finish
+ * W[4i+4..] into m((i+1) mod 4), groups 1..12 start W[4i+12..] on
+ * m((i-1) mod 4). */
+#define COMPRESS_X2()                \
+    do {                             \
+        G4(0, 0, 3, 1, 3, 0, 0);     \
+        G4(1, 1, 0, 2, 0, 0, 1);     \
+        G4(2, 2, 1, 3, 1, 0, 1);     \
+        G4(3, 3, 2, 0, 2, 1, 1);     \
+        G4(4, 0, 3, 1, 3, 1, 1);     \
+        G4(5, 1, 0, 2, 0, 1, 1);     \
+        G4(6, 2, 1, 3, 1, 1, 1);     \
+        G4(7, 3, 2, 0, 2, 1, 1);     \
+        G4(8, 0, 3, 1, 3, 1, 1);     \
+        G4(9, 1, 0, 2, 0, 1, 1);     \
+        G4(10, 2, 1, 3, 1, 1, 1);    \
+        G4(11, 3, 2, 0, 2, 1, 1);    \
+        G4(12, 0, 3, 1, 3, 1, 1);    \
+        G4(13, 1, 0, 2, 0, 1, 0);    \
+        G4(14, 2, 1, 3, 1, 1, 0);    \
+        G4(15, 3, 2, 0, 2, 0, 0);    \
+    } while (0)
+
+/* ABEF_OF / CDGH_OF load state words h0..h7 (host order) into SHA256RNDS2's
+ * register layout: ABEF = (F, E, B, A) and CDGH = (H, G, D, C) from lane 0
+ * up (_mm_set_epi32 lists lanes 3..0). */
+#define ABEF_OF(h0, h1, h4, h5) _mm_set_epi32((int)(h0), (int)(h1), (int)(h4), (int)(h5))
+#define CDGH_OF(h2, h3, h6, h7) _mm_set_epi32((int)(h2), (int)(h3), (int)(h6), (int)(h7))
+
 /* e2e_shani_sha256_pair runs the FIPS 180-4 sec. 6.2.2 compression over
  * nblk consecutive 64-byte blocks of lanes a and a + 1, interleaved. */
 static inline __attribute__((always_inline)) E2E_SHANI_TARGET void
-e2e_shani_sha256_pair(struct e2e_sha_lanes *l, unsigned a, size_t nblk)
+e2e_shani_sha256_pair(struct e2e_sha_lanes *l, unsigned a, size_t nblk, int hmac)
 {
     const unsigned b = a + 1;
     const __m128i bswap = _mm_set_epi64x(0x0c0d0e0f08090a0bLL, 0x0405060700010203LL);
     const uint8_t *p0 = l->data[a], *p1 = l->data[b];
     /* ABEF = (F, E, B, A) and CDGH = (H, G, D, C) from lane 0 of the xmm up
      * (_mm_set_epi32 lists lanes 3..0). */
-    __m128i abef0 = _mm_set_epi32((int)l->h[0][a], (int)l->h[1][a], (int)l->h[4][a], (int)l->h[5][a]);
-    __m128i cdgh0 = _mm_set_epi32((int)l->h[2][a], (int)l->h[3][a], (int)l->h[6][a], (int)l->h[7][a]);
-    __m128i abef1 = _mm_set_epi32((int)l->h[0][b], (int)l->h[1][b], (int)l->h[4][b], (int)l->h[5][b]);
-    __m128i cdgh1 = _mm_set_epi32((int)l->h[2][b], (int)l->h[3][b], (int)l->h[6][b], (int)l->h[7][b]);
+    __m128i abef0 = ABEF_OF(l->h[0][a], l->h[1][a], l->h[4][a], l->h[5][a]);
+    __m128i cdgh0 = CDGH_OF(l->h[2][a], l->h[3][a], l->h[6][a], l->h[7][a]);
+    __m128i abef1 = ABEF_OF(l->h[0][b], l->h[1][b], l->h[4][b], l->h[5][b]);
+    __m128i cdgh1 = CDGH_OF(l->h[2][b], l->h[3][b], l->h[6][b], l->h[7][b]);
 
     for (; nblk > 0; nblk--, p0 += 64, p1 += 64) {
         const __m128i sa0 = abef0, sc0 = cdgh0, sa1 = abef1, sc1 = cdgh1;
@@ -210,26 +241,33 @@ e2e_shani_sha256_pair(struct e2e_sha_lanes *l, unsigned a, size_t nblk)
         __m128i x3 = _mm_shuffle_epi8(LDU(p0 + 48), bswap);
         __m128i y3 = _mm_shuffle_epi8(LDU(p1 + 48), bswap);
 
-        /* As in e2e_shani_sha256_blocks: group i uses m(i mod 4), groups
-         * 3..14 finish W[4i+4..] into m((i+1) mod 4), groups 1..12 start
-         * W[4i+12..] on m((i-1) mod 4). */
-        G4(0, 0, 3, 1, 3, 0, 0);
-        G4(1, 1, 0, 2, 0, 0, 1);
-        G4(2, 2, 1, 3, 1, 0, 1);
-        G4(3, 3, 2, 0, 2, 1, 1);
-        G4(4, 0, 3, 1, 3, 1, 1);
-        G4(5, 1, 0, 2, 0, 1, 1);
-        G4(6, 2, 1, 3, 1, 1, 1);
-        G4(7, 3, 2, 0, 2, 1, 1);
-        G4(8, 0, 3, 1, 3, 1, 1);
-        G4(9, 1, 0, 2, 0, 1, 1);
-        G4(10, 2, 1, 3, 1, 1, 1);
-        G4(11, 3, 2, 0, 2, 1, 1);
-        G4(12, 0, 3, 1, 3, 1, 1);
-        G4(13, 1, 0, 2, 0, 1, 0);
-        G4(14, 2, 1, 3, 1, 1, 0);
-        G4(15, 3, 2, 0, 2, 0, 0);
+        COMPRESS_X2();
 
+        abef0 = _mm_add_epi32(abef0, sa0);
+        cdgh0 = _mm_add_epi32(cdgh0, sc0);
+        abef1 = _mm_add_epi32(abef1, sa1);
+        cdgh1 = _mm_add_epi32(cdgh1, sc1);
+    }
+    if (hmac) {
+        /* HMAC's outer hash (RFC 2104): one block, the inner digest and
+         * its padding, under the key's outer state. The digest words go
+         * straight from ABEF / CDGH into the message registers:
+         * unpackhi64(ABEF, CDGH) = (B, A, D, C), unpacklo64 = (F, E, H, G),
+         * and swapping the words of each pair gives W0..3 and W4..7. */
+        const uint32_t *o0 = l->outer[a], *o1 = l->outer[b];
+        const __m128i pad0 = _mm_set_epi32(0, 0, 0, (int)0x80000000u);
+        const __m128i pad1 = _mm_set_epi32(768, 0, 0, 0);  /* (64 + 32) * 8 bits */
+        __m128i x0 = _mm_shuffle_epi32(_mm_unpackhi_epi64(abef0, cdgh0), 0xb1);
+        __m128i x1 = _mm_shuffle_epi32(_mm_unpacklo_epi64(abef0, cdgh0), 0xb1);
+        __m128i y0 = _mm_shuffle_epi32(_mm_unpackhi_epi64(abef1, cdgh1), 0xb1);
+        __m128i y1 = _mm_shuffle_epi32(_mm_unpacklo_epi64(abef1, cdgh1), 0xb1);
+        __m128i x2 = pad0, y2 = pad0, x3 = pad1, y3 = pad1;
+        abef0 = ABEF_OF(o0[0], o0[1], o0[4], o0[5]);
+        cdgh0 = CDGH_OF(o0[2], o0[3], o0[6], o0[7]);
+        abef1 = ABEF_OF(o1[0], o1[1], o1[4], o1[5]);
+        cdgh1 = CDGH_OF(o1[2], o1[3], o1[6], o1[7]);
+        const __m128i sa0 = abef0, sc0 = cdgh0, sa1 = abef1, sc1 = cdgh1;
+        COMPRESS_X2();
         abef0 = _mm_add_epi32(abef0, sa0);
         cdgh0 = _mm_add_epi32(cdgh0, sc0);
         abef1 = _mm_add_epi32(abef1, sa1);
@@ -263,7 +301,15 @@ e2e_shani_sha256_pair(struct e2e_sha_lanes *l, unsigned a, size_t nblk)
 static E2E_SHANI_TARGET void e2e_shani_sha256_blocks_x2(struct e2e_sha_lanes *l, size_t nblk)
 {
     E2E_HIT(E2E_HIT_SHANI_SHA256_X2);
-    e2e_shani_sha256_pair(l, 0, nblk);
+    e2e_shani_sha256_pair(l, 0, nblk, 0);
+}
+
+/* e2e_shani_hmac_sha256_x2 is e2e_shani_sha256_blocks_x2 followed by HMAC's
+ * outer hash on lanes 0 and 1 (struct e2e_sha_lane_impl.hmac). */
+static E2E_SHANI_TARGET void e2e_shani_hmac_sha256_x2(struct e2e_sha_lanes *l, size_t nblk)
+{
+    E2E_HIT(E2E_HIT_SHANI_SHA256_X2);
+    e2e_shani_sha256_pair(l, 0, nblk, 1);
 }
 
 /* e2e_shani_sha256_blocks_x16 is e2e_shani_sha256_blocks_x2 on the 8 lane
@@ -274,7 +320,15 @@ static E2E_SHANI_TARGET void e2e_shani_sha256_blocks_x16(struct e2e_sha_lanes *l
 {
     E2E_HIT(E2E_HIT_SHANI_SHA256_X16);
     for (unsigned a = 0; a < 16; a += 2)
-        e2e_shani_sha256_pair(l, a, nblk);
+        e2e_shani_sha256_pair(l, a, nblk, 0);
+}
+
+/* e2e_shani_hmac_sha256_x16: the same with HMAC's outer hash (.hmac). */
+static E2E_SHANI_TARGET void e2e_shani_hmac_sha256_x16(struct e2e_sha_lanes *l, size_t nblk)
+{
+    E2E_HIT(E2E_HIT_SHANI_SHA256_X16);
+    for (unsigned a = 0; a < 16; a += 2)
+        e2e_shani_sha256_pair(l, a, nblk, 1);
 }
 
 const struct e2e_sha_impl e2e_sha_impl_shani = {
@@ -288,6 +342,7 @@ const struct e2e_sha_lane_impl e2e_sha_lane_impl_shani = {
     E2E_CPU_SHANI | E2E_CPU_SSSE3 | E2E_CPU_SSE41,
     2,
     e2e_shani_sha256_blocks_x2,
+    e2e_shani_hmac_sha256_x2,
 };
 
 const struct e2e_sha_lane_impl e2e_sha_lane_impl_shani16 = {
@@ -295,6 +350,7 @@ const struct e2e_sha_lane_impl e2e_sha_lane_impl_shani16 = {
     E2E_CPU_SHANI | E2E_CPU_SSSE3 | E2E_CPU_SSE41,
     16,
     e2e_shani_sha256_blocks_x16,
+    e2e_shani_hmac_sha256_x16,
 };
 
 #endif /* __x86_64__ */
