@@ -52,12 +52,13 @@
 #define DUMMY_BLOCKS 4
 #define CHUNK 256
 
-/* jd describes a job that passed phase 0. */
+/* jd describes a job that passed phase 0: w is filled by e2e_open_prepare /
+ * e2e_seal_prepare in place (copying it out stalled on store forwarding):
+ * w.k its key set, w.in the body after the KI (open) or the plaintext
+ * (seal), w.out where the plaintext (open) or the body after the KI (seal)
+ * goes, w.plen the plaintext length. */
 struct jd {
-    const struct keyset_impl *k;
-    const uint8_t *in;   /* open: body after the KI; seal: plaintext */
-    uint8_t *out;        /* open: plaintext; seal: body after the KI */
-    size_t plen;
+    struct e2e_wire w;
     e2e_job *job;
 };
 
@@ -254,8 +255,8 @@ static void store_be32(uint8_t *p, uint32_t v)
  * P in out; otherwise the input. */
 static const uint8_t *pt_of(const struct jd *d)
 {
-    return d->job->op == E2E_OPEN && d->k->suite == E2E_SUITE_AES_128_CS1_HMAC_SHA256
-               ? d->out : d->in;
+    return d->job->op == E2E_OPEN && d->w.k->suite == E2E_SUITE_AES_128_CS1_HMAC_SHA256
+               ? d->w.out : d->w.in;
 }
 
 /* sha_fill lays HMAC's inner hash over KIV || P out as segments: a head block
@@ -266,9 +267,9 @@ static void sha_fill(struct pass *p, unsigned i, const struct jd *d)
     struct sched *s = p->s;
     struct lane *l = &s->lane[i];
     struct lane_bufs *b = &s->buf[i];
-    const struct keyset_impl *k = d->k;
+    const struct keyset_impl *k = d->w.k;
     const uint8_t *pt = pt_of(d);
-    size_t kl = k->kiv_len, plen = d->plen, total = kl + plen, rest;
+    size_t kl = k->kiv_len, plen = d->w.plen, total = kl + plen, rest;
     sha_set_state(&s->sl, i, k->hmac.inner);
     if (total >= 64) {
         memcpy(b->head, k->kiv, kl);
@@ -324,7 +325,7 @@ static int sha_tag_ok(const struct e2e_sha_lanes *sl, unsigned i, const uint8_t 
 static void fail(const struct jd *d, e2e_status st)
 {
     e2e_job *j = d->job;
-    e2e_wipe(j->out, j->op == E2E_OPEN ? j->in_len : d->k->ki_len + j->in_len + d->k->tag_len);
+    e2e_wipe(j->out, j->op == E2E_OPEN ? j->in_len : d->w.k->ki_len + j->in_len + d->w.k->tag_len);
     j->status = st;
 }
 
@@ -345,21 +346,24 @@ static void sha_outer(struct e2e_sha_lanes *sl, unsigned i, uint8_t out[64],
  * releases the plaintext, seal writes the tag after P. */
 static void sha_done(const struct e2e_sha_lanes *sl, unsigned i, const struct jd *d)
 {
-    const struct keyset_impl *k = d->k;
-    size_t t = k->tag_len, plen = d->plen;
+    const struct keyset_impl *k = d->w.k;
+    size_t t = k->tag_len, plen = d->w.plen;
     if (d->job->op == E2E_OPEN) {
-        const uint8_t *tag = k->suite == E2E_SUITE_HMAC_SHA256 ? d->in + plen : d->out + plen;
+        const uint8_t *tag = k->suite == E2E_SUITE_HMAC_SHA256 ? d->w.in + plen : d->w.out + plen;
         if (!sha_tag_ok(sl, i, tag, t)) {
             fail(d, E2E_ERR_AUTH);
         } else if (k->suite == E2E_SUITE_HMAC_SHA256) {
             if (plen)
-                memmove(d->out, d->in, plen);
+                memmove(d->w.out, d->w.in, plen);
         } else {
-            e2e_wipe(d->out + plen, t);  /* the decrypted tag */
+            e2e_wipe(d->w.out + plen, t);  /* the decrypted tag */
         }
-    } else {
-        for (size_t q = 0; q < t; q++)   /* P was copied in phase 0 */
-            d->out[plen + q] = sha_byte(sl, i, q);
+    } else {                             /* P was copied in phase 0 */
+        size_t q = 0;
+        for (; q + 4 <= t; q += 4)
+            store_be32(d->w.out + plen + q, sl->h[q / 4][i]);
+        for (; q < t; q++)
+            d->w.out[plen + q] = sha_byte(sl, i, q);
     }
 }
 
@@ -368,7 +372,7 @@ static int sha_finish(struct pass *p, unsigned i, const struct jd *d)
     struct sched *s = p->s;
     struct lane *l = &s->lane[i];
     struct lane_bufs *b = &s->buf[i];
-    const struct keyset_impl *k = d->k;
+    const struct keyset_impl *k = d->w.k;
     if (l->phase == 0) {
         /* inner done: hash the digest under the outer state */
         sha_outer(&s->sl, i, b->outer, k);
@@ -425,12 +429,12 @@ static void short_hmac(struct pass *p, const uint16_t *list, size_t n, size_t nb
                 continue;
             }
             const struct jd *d = &s->jd[list[base + i]];
-            const struct keyset_impl *k = d->k;
+            const struct keyset_impl *k = d->w.k;
             uint8_t *b = s->buf[i].tail;
-            size_t kl = k->kiv_len, total = kl + d->plen;
+            size_t kl = k->kiv_len, total = kl + d->w.plen;
             memcpy(b, k->kiv, kl);
-            if (d->plen)
-                memcpy(b + kl, pt_of(d), d->plen);
+            if (d->w.plen)
+                memcpy(b + kl, pt_of(d), d->w.plen);
             memset(b + total, 0, 64 * nb - total);
             b[total] = 0x80;
             uint64_t bits = (uint64_t)(64 + total) * 8;
@@ -441,12 +445,12 @@ static void short_hmac(struct pass *p, const uint16_t *list, size_t n, size_t nb
         }
         if (fused != NULL) {
             for (unsigned i = 0; i < p->lanes; i++)
-                s->sl.outer[i] = s->jd[list[base + (i < g ? i : 0)]].k->hmac.outer;
+                s->sl.outer[i] = s->jd[list[base + (i < g ? i : 0)]].w.k->hmac.outer;
             fused(&s->sl, nb);
         } else {
             p->kernel(p, nb);
             for (unsigned i = 0; i < g; i++) {
-                sha_outer(&s->sl, i, s->buf[i].outer, s->jd[list[base + i]].k);
+                sha_outer(&s->sl, i, s->buf[i].outer, s->jd[list[base + i]].w.k);
                 s->sl.data[i] = s->buf[i].outer;
             }
             p->kernel(p, 1);
@@ -488,18 +492,18 @@ static void ctr_fill(struct pass *p, unsigned i, const struct jd *d)
     struct sched *s = p->s;
     struct lane *l = &s->lane[i];
     struct lane_bufs *b = &s->buf[i];
-    const struct keyset_impl *k = d->k;
-    size_t plen = d->plen, whole = plen & ~(size_t)15, r = plen & 15;
+    const struct keyset_impl *k = d->w.k;
+    size_t plen = d->w.plen, whole = plen & ~(size_t)15, r = plen & 15;
     aes_set_key(p, i, &k->aes);
     ccm_ctr0(s->al.iv[i], k);
     memset(b->head, 0, 16);
     if (d->job->op == E2E_OPEN)
-        memcpy(b->head, d->in + plen, k->tag_len);
+        memcpy(b->head, d->w.in + plen, k->tag_len);
     add_seg(l, b->head, b->head + 16, 1);
-    add_seg(l, d->in, d->out, whole / 16);
+    add_seg(l, d->w.in, d->w.out, whole / 16);
     if (r) {
         memset(b->tail, 0, 16);
-        memcpy(b->tail, d->in + whole, r);
+        memcpy(b->tail, d->w.in + whole, r);
         add_seg(l, b->tail, b->tail + 16, 1);
     }
 }
@@ -507,10 +511,10 @@ static void ctr_fill(struct pass *p, unsigned i, const struct jd *d)
 static int ctr_finish(struct pass *p, unsigned i, const struct jd *d)
 {
     struct lane_bufs *b = &p->s->buf[i];
-    size_t plen = d->plen, r = plen & 15;
+    size_t plen = d->w.plen, r = plen & 15;
     if (r)
-        memcpy(d->out + (plen & ~(size_t)15), b->tail + 16, r);
-    memcpy(d->out + plen, b->head + 16, d->k->tag_len);
+        memcpy(d->w.out + (plen & ~(size_t)15), b->tail + 16, r);
+    memcpy(d->w.out + plen, b->head + 16, d->w.k->tag_len);
     return 1;
 }
 
@@ -518,15 +522,15 @@ static int ctr_finish(struct pass *p, unsigned i, const struct jd *d)
  * lane families without a CTR kernel). */
 static void ctr_one(const struct engine_impl *impl, const struct jd *d)
 {
-    const struct keyset_impl *k = d->k;
+    const struct keyset_impl *k = d->w.k;
     uint8_t ctr[16], s0[16];
     ccm_ctr0(ctr, k);
     memset(s0, 0, sizeof s0);
     if (d->job->op == E2E_OPEN)
-        memcpy(s0, d->in + d->plen, k->tag_len);  /* in place: read before the store */
+        memcpy(s0, d->w.in + d->w.plen, k->tag_len);  /* in place: read before the store */
     impl->aes->ctr32(&k->aes, ctr, s0, s0, 16);
-    impl->aes->ctr32(&k->aes, ctr, d->out, d->in, d->plen);
-    memcpy(d->out + d->plen, s0, k->tag_len);
+    impl->aes->ctr32(&k->aes, ctr, d->w.out, d->w.in, d->w.plen);
+    memcpy(d->w.out + d->w.plen, s0, k->tag_len);
     e2e_wipe(s0, sizeof s0);
     e2e_wipe(ctr, sizeof ctr);
 }
@@ -548,9 +552,9 @@ static void mac_fill(struct pass *p, unsigned i, const struct jd *d)
     struct sched *s = p->s;
     struct lane *l = &s->lane[i];
     struct lane_bufs *b = &s->buf[i];
-    const struct keyset_impl *k = d->k;
-    const uint8_t *pt = d->job->op == E2E_OPEN ? d->out : d->in;
-    size_t plen = d->plen;
+    const struct keyset_impl *k = d->w.k;
+    const uint8_t *pt = d->job->op == E2E_OPEN ? d->w.out : d->w.in;
+    size_t plen = d->w.plen;
     aes_set_key(p, i, &k->aes);
     memset(s->al.iv[i], 0, 16);
     ccm_b0(b->head, k, plen);
@@ -566,9 +570,9 @@ static void mac_fill(struct pass *p, unsigned i, const struct jd *d)
 static int mac_finish(struct pass *p, unsigned i, const struct jd *d)
 {
     struct sched *s = p->s;
-    size_t t = d->k->tag_len;
+    size_t t = d->w.k->tag_len;
     /* out[plen..plen+t) holds tag XOR S0 (open) or S0 (seal), from CTR */
-    uint8_t *x = d->out + d->plen;
+    uint8_t *x = d->w.out + d->w.plen;
     if (d->job->op == E2E_OPEN) {
         int ok = e2e_ct_verify(s->al.iv[i], x, t);
         e2e_wipe(x, t);
@@ -588,16 +592,16 @@ static void enc_fill(struct pass *p, unsigned i, const struct jd *d)
     struct sched *s = p->s;
     struct lane *l = &s->lane[i];
     struct lane_bufs *b = &s->buf[i];
-    const struct keyset_impl *k = d->k;
-    size_t len = d->plen + k->tag_len, nb = (len + 15) / 16, r = len - 16 * (nb - 1);
+    const struct keyset_impl *k = d->w.k;
+    size_t len = d->w.plen + k->tag_len, nb = (len + 15) / 16, r = len - 16 * (nb - 1);
     aes_set_key(p, i, &k->aes);
     memcpy(s->al.iv[i], k->iv, 16);
     if (r == 16) {
-        add_seg(l, d->out, d->out, nb);
+        add_seg(l, d->w.out, d->w.out, nb);
     } else {
         memset(b->tail, 0, 16);
-        memcpy(b->tail, d->out + 16 * (nb - 1), r);
-        add_seg(l, d->out, d->out, nb - 1);
+        memcpy(b->tail, d->w.out + 16 * (nb - 1), r);
+        add_seg(l, d->w.out, d->w.out, nb - 1);
         add_seg(l, b->tail, b->tail, 1);
     }
 }
@@ -605,9 +609,9 @@ static void enc_fill(struct pass *p, unsigned i, const struct jd *d)
 static int enc_finish(struct pass *p, unsigned i, const struct jd *d)
 {
     struct lane_bufs *b = &p->s->buf[i];
-    size_t len = d->plen + d->k->tag_len, nb = (len + 15) / 16, r = len - 16 * (nb - 1);
+    size_t len = d->w.plen + d->w.k->tag_len, nb = (len + 15) / 16, r = len - 16 * (nb - 1);
     if (r != 16)
-        memcpy(d->out + 16 * (nb - 2) + r, b->tail, 16);  /* Cn after C*(n-1) */
+        memcpy(d->w.out + 16 * (nb - 2) + r, b->tail, 16);  /* Cn after C*(n-1) */
     return 1;
 }
 
@@ -645,7 +649,7 @@ static void aes_kernel_ctr_narrow(struct pass *p, size_t nblk)
  * key of lane 0's key set. */
 static const e2e_aes_key *lane0_key(const struct pass *p)
 {
-    return &p->s->jd[p->s->lane[0].jd].k->aes;
+    return &p->s->jd[p->s->lane[0].jd].w.k->aes;
 }
 
 static void aes_kernel_one_mac(struct pass *p, size_t nblk)
@@ -665,7 +669,6 @@ static void aes_kernel_one_enc(struct pass *p, size_t nblk)
 /* prepare checks job j; on success it fills d and returns 1. */
 static int prepare(const e2e_engine *eng, e2e_job *j, struct jd *d)
 {
-    struct e2e_wire w;
     j->out_len = 0;
     if (j->keys == NULL || (j->op != E2E_OPEN && j->op != E2E_SEAL)) {
         if (j->out != NULL)
@@ -674,15 +677,11 @@ static int prepare(const e2e_engine *eng, e2e_job *j, struct jd *d)
         return 0;
     }
     if (j->op == E2E_OPEN)
-        j->status = e2e_open_prepare(&w, eng, j->keys, j->out, j->out_cap, j->in, j->in_len);
+        j->status = e2e_open_prepare(&d->w, eng, j->keys, j->out, j->out_cap, j->in, j->in_len);
     else
-        j->status = e2e_seal_prepare(&w, eng, j->keys, j->out, j->out_cap, j->in, j->in_len);
+        j->status = e2e_seal_prepare(&d->w, eng, j->keys, j->out, j->out_cap, j->in, j->in_len);
     if (j->status != E2E_OK)
         return 0;
-    d->k = w.k;
-    d->in = w.in;
-    d->out = w.out;
-    d->plen = w.plen;
     d->job = j;
     return 1;
 }
@@ -711,22 +710,22 @@ static void run_chunk(const e2e_engine *eng, const struct engine_impl *impl, str
         struct jd *d = &s->jd[nd];
         if (!prepare(eng, &jobs[i], d))
             continue;
-        const struct keyset_impl *k = d->k;
+        const struct keyset_impl *k = d->w.k;
         uint16_t idx = (uint16_t)nd++;
         if (is_ccm(k->suite)) {
             s->list[L_CTR][cnt[L_CTR]++] = idx;
             s->list[L_MAC][cnt[L_MAC]++] = idx;
             continue;
         }
-        size_t inner = (k->kiv_len + d->plen + 9 + 63) / 64;
+        size_t inner = (k->kiv_len + d->w.plen + 9 + 63) / 64;
         int l = inner == 1 ? L_SHORT1 : inner == 2 ? L_SHORT2 : L_SHA;
         s->list[l][cnt[l]++] = idx;
         if (d->job->op == E2E_OPEN) {
             if (k->suite == E2E_SUITE_AES_128_CS1_HMAC_SHA256)
-                e2e_cs1_decrypt(eng, &k->aes, k->iv, d->out, d->in, d->plen + k->tag_len);
+                e2e_cs1_decrypt(eng, &k->aes, k->iv, d->w.out, d->w.in, d->w.plen + k->tag_len);
         } else {
-            if (d->plen)
-                memcpy(d->out, d->in, d->plen);  /* P, then T, in out */
+            if (d->w.plen)
+                memcpy(d->w.out, d->w.in, d->w.plen);  /* P, then T, in out */
             if (k->suite == E2E_SUITE_AES_128_CS1_HMAC_SHA256)
                 s->list[L_ENC][cnt[L_ENC]++] = idx;
         }
@@ -799,8 +798,8 @@ static void run_chunk(const e2e_engine *eng, const struct engine_impl *impl, str
         const struct jd *d = &s->jd[i];
         e2e_job *j = d->job;
         if (j->status == E2E_OK)
-            j->out_len = j->op == E2E_OPEN ? d->plen
-                                           : d->k->ki_len + d->plen + d->k->tag_len;
+            j->out_len = j->op == E2E_OPEN ? d->w.plen
+                                           : d->w.k->ki_len + d->w.plen + d->w.k->tag_len;
     }
 }
 
