@@ -10,7 +10,8 @@
  *    1..64 bytes, tag 4..32 bytes. Tag default 16, 8 for AES_128_CCM_8.
  *  - The KI seal writes is the given one, else the KIV when its top nibble
  *    announces its own length (the REST API's KIV is the KI on the wire).
- *  - e2e_keyset_clear wipes the whole struct. */
+ *  - e2e_keyset_clear wipes the whole struct; a failed init leaves it all
+ *    zero; a successful one writes only sizeof(struct keyset_impl) bytes. */
 #include <string.h>
 
 #include "ct.h"
@@ -85,13 +86,17 @@ static e2e_status fill(e2e_keyset *ks, const e2e_engine *eng, const e2e_keyset_p
     *needs_aes = 0;
     if (ks == NULL)
         return E2E_ERR_PARAM;
-    e2e_keyset_clear(ks);
-    if (p == NULL || e2e_engine_impl(eng) == NULL)
-        return E2E_ERR_PARAM;
     size_t t;
-    e2e_status st = check(p, &t);
-    if (st != E2E_OK)
+    e2e_status st = p == NULL || e2e_engine_impl(eng) == NULL ? E2E_ERR_PARAM : check(p, &t);
+    if (st != E2E_OK) {
+        e2e_keyset_clear(ks);
         return st;
+    }
+    /* Only the part a key set uses is cleared here: the engine never writes
+     * past it, so the rest holds nothing of ours (continuous rotation
+     * initialises a key set per message; wiping all 1 KiB each time cost
+     * more than expanding the AES key). e2e_keyset_clear wipes it all. */
+    e2e_wipe(ks->opaque, sizeof(struct keyset_impl));
     struct keyset_impl *k = (struct keyset_impl *)(void *)ks->opaque;
     k->suite = (uint32_t)p->suite;
     k->tag_len = (uint8_t)t;
