@@ -107,6 +107,51 @@ static void ctr0(uint8_t ctr[16], const uint8_t *nonce, size_t nonce_len)
     memcpy(ctr + 1, nonce, nonce_len);
 }
 
+/* Short payloads without AAD (the wire format's case) take one ecb_enc call
+ * over Ctr0, B0, Ctr1..Ctrn: S0, the first CBC-MAC state E(B0) and the
+ * whole keystream are independent blocks, so they run pipelined instead of
+ * as three dependent calls, and only the payload blocks stay on the MAC's
+ * serial chain. SHORT_BLOCKS payload blocks fill one 8-block ECB step. */
+#define SHORT_BLOCKS 6
+
+/* ccm_short_ks fills ks[0..16) = S0, ks[16..32) = E(B0) and ks[32..) the
+ * keystream for a plen-byte payload (plen <= 16 * SHORT_BLOCKS). */
+#define KS_S0 0
+#define KS_MAC 16
+#define KS_STREAM 32
+static void ccm_short_ks(const struct e2e_aes_impl *aes, const e2e_aes_key *k,
+                         uint8_t ks[16 * (2 + SHORT_BLOCKS)], const uint8_t *nonce,
+                         size_t nonce_len, size_t tag_len, size_t plen)
+{
+    uint8_t blk[2 + SHORT_BLOCKS][16];
+    size_t n = (plen + 15) / 16, q = 15 - nonce_len;
+    ctr0(blk[0], nonce, nonce_len);
+    blk[1][0] = (uint8_t)((((tag_len - 2) / 2) << 3) | (q - 1));
+    memcpy(blk[1] + 1, nonce, nonce_len);
+    memset(blk[1] + 1 + nonce_len, 0, q);
+    blk[1][15] = (uint8_t)plen;  /* [plen]_q: plen <= 96 fits its last byte */
+    for (size_t i = 0; i < n; i++) {
+        memcpy(blk[2 + i], blk[0], 16);
+        blk[2 + i][15] = (uint8_t)(1 + i);
+    }
+    aes->ecb_enc(k, ks, blk[0], 2 + n);
+    e2e_wipe(blk, sizeof blk);
+}
+
+/* ccm_short_mac continues the CBC-MAC from mac = E(B0) over pt (zero-padded). */
+static void ccm_short_mac(const struct e2e_aes_impl *aes, const e2e_aes_key *k,
+                          uint8_t mac[16], const uint8_t *pt, size_t plen)
+{
+    if (plen >= 16)
+        aes->cbcmac(k, mac, pt, plen / 16);
+    if (plen % 16) {
+        uint8_t blk[16] = {0};
+        memcpy(blk, pt + (plen & ~(size_t)15), plen % 16);
+        aes->cbcmac(k, mac, blk, 1);
+        e2e_wipe(blk, sizeof blk);
+    }
+}
+
 e2e_status e2e_ccm_seal(const e2e_engine *eng, const e2e_aes_key *k,
                         const uint8_t *nonce, size_t nonce_len, size_t tag_len,
                         uint8_t *out, const uint8_t *aad, size_t aad_len,
@@ -116,6 +161,17 @@ e2e_status e2e_ccm_seal(const e2e_engine *eng, const e2e_aes_key *k,
     if (st != E2E_OK)
         return st;
     const struct e2e_aes_impl *aes = e2e_aes_of(eng);
+    if (aad_len == 0 && pt_len <= 16 * SHORT_BLOCKS) {
+        uint8_t ks[16 * (2 + SHORT_BLOCKS)];
+        ccm_short_ks(aes, k, ks, nonce, nonce_len, tag_len, pt_len);
+        ccm_short_mac(aes, k, ks + KS_MAC, pt, pt_len);
+        for (size_t i = 0; i < pt_len; i++)
+            out[i] = pt[i] ^ ks[KS_STREAM + i];
+        for (size_t i = 0; i < tag_len; i++)
+            out[pt_len + i] = ks[KS_MAC + i] ^ ks[KS_S0 + i];
+        e2e_wipe(ks, sizeof ks);
+        return E2E_OK;
+    }
     uint8_t mac[16], ctr[16], s0[16];
     ccm_mac(aes, k, mac, nonce, nonce_len, tag_len, aad, aad_len, pt, pt_len);
     ctr0(ctr, nonce, nonce_len);
@@ -145,6 +201,23 @@ e2e_status e2e_ccm_open(const e2e_engine *eng, const e2e_aes_key *k,
     const struct e2e_aes_impl *aes = e2e_aes_of(eng);
     uint8_t mac[16], ctr[16], s0[16], tag[16];
     memcpy(tag, ct + plen, tag_len);  /* before out (<= ct) can overwrite it */
+    if (aad_len == 0 && plen <= 16 * SHORT_BLOCKS) {
+        uint8_t ks[16 * (2 + SHORT_BLOCKS)];
+        ccm_short_ks(aes, k, ks, nonce, nonce_len, tag_len, plen);
+        for (size_t i = 0; i < plen; i++)
+            out[i] = ct[i] ^ ks[KS_STREAM + i];  /* forward: out <= ct stays safe */
+        ccm_short_mac(aes, k, ks + KS_MAC, out, plen);
+        for (size_t i = 0; i < tag_len; i++)
+            ks[KS_MAC + i] ^= ks[KS_S0 + i];
+        int ok = e2e_ct_verify(ks + KS_MAC, tag, tag_len);
+        e2e_wipe(ks, sizeof ks);
+        e2e_wipe(tag, sizeof tag);
+        if (!ok) {
+            e2e_wipe(out, plen);
+            return E2E_ERR_AUTH;
+        }
+        return E2E_OK;
+    }
     ctr0(ctr, nonce, nonce_len);
     aes->ecb_enc(k, s0, ctr, 1);
     ctr[15] = 1;

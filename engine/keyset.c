@@ -134,8 +134,16 @@ e2e_status e2e_keyset_init(e2e_keyset *ks, const e2e_engine *eng,
     e2e_status st = fill(ks, eng, p, &needs_aes);
     if (st != E2E_OK)
         return st;
-    if (needs_aes)
-        e2e_aes128_key_init(eng, &impl_rw(ks)->aes, p->enc_key);
+    if (needs_aes) {
+        /* the lane family's expand_n, where there is one, also for a single
+         * key: on x86 its PSHUFB + AESENCLAST schedule beats AESKEYGENASSIST */
+        const struct engine_impl *impl = e2e_engine_impl(eng);
+        e2e_aes_key *key = &impl_rw(ks)->aes;
+        if (impl->aes_lanes != NULL && impl->aes_lanes->expand_n != NULL)
+            impl->aes_lanes->expand_n(&key, &p->enc_key, 1);
+        else
+            e2e_aes128_key_init(eng, key, p->enc_key);
+    }
     impl_rw(ks)->magic = E2E_KEYSET_MAGIC;
     return E2E_OK;
 }
