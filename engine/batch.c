@@ -474,14 +474,6 @@ static void aes_set_key(struct pass *p, unsigned i, const e2e_aes_key *key)
     l->key = key;
 }
 
-/* ccm_ctr0 writes CCM's counter block Ctr0 (SP 800-38C A.3). */
-static void ccm_ctr0(uint8_t ctr[16], const struct keyset_impl *k)
-{
-    memset(ctr, 0, 16);
-    ctr[0] = (uint8_t)(15 - k->iv_len - 1);
-    memcpy(ctr + 1, k->iv, k->iv_len);
-}
-
 /* ctr_fill runs CCM's CTR from Ctr0 over: the received tag U, zero-padded
  * (open; zeros for seal), giving U XOR S0 (or S0); the whole blocks of the
  * body in place; its partial last block in the scratch. Every input block is
@@ -495,7 +487,7 @@ static void ctr_fill(struct pass *p, unsigned i, const struct jd *d)
     const struct keyset_impl *k = d->w.k;
     size_t plen = d->w.plen, whole = plen & ~(size_t)15, r = plen & 15;
     aes_set_key(p, i, &k->aes);
-    ccm_ctr0(s->al.iv[i], k);
+    memcpy(s->al.iv[i], k->ccm_ctr0, 16);
     memset(b->head, 0, 16);
     if (d->job->op == E2E_OPEN)
         memcpy(b->head, d->w.in + plen, k->tag_len);
@@ -524,7 +516,7 @@ static void ctr_one(const struct engine_impl *impl, const struct jd *d)
 {
     const struct keyset_impl *k = d->w.k;
     uint8_t ctr[16], s0[16];
-    ccm_ctr0(ctr, k);
+    memcpy(ctr, k->ccm_ctr0, 16);
     memset(s0, 0, sizeof s0);
     if (d->job->op == E2E_OPEN)
         memcpy(s0, d->w.in + d->w.plen, k->tag_len);  /* in place: read before the store */
@@ -539,8 +531,7 @@ static void ctr_one(const struct engine_impl *impl, const struct jd *d)
 static void ccm_b0(uint8_t b0[16], const struct keyset_impl *k, size_t plen)
 {
     size_t q = 15 - k->iv_len;
-    b0[0] = (uint8_t)((((k->tag_len - 2) / 2) << 3) | (q - 1));
-    memcpy(b0 + 1, k->iv, k->iv_len);
+    memcpy(b0, k->ccm_b0, 16);
     uint64_t v = plen;
     for (size_t i = 0; i < q; i++, v >>= 8)
         b0[15 - i] = (uint8_t)v;

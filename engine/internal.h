@@ -115,6 +115,8 @@ struct keyset_impl {
     uint8_t ki[E2E_KI_MAX];
     uint8_t iv[16];
     uint8_t kiv[E2E_KIV_MAX];
+    uint8_t ccm_ctr0[16];    /* CCM: Ctr0 = (q-1) || N || 0 (SP 800-38C A.3) */
+    uint8_t ccm_b0[16];      /* CCM: B0 with a zero length field (A.2.1, no AAD) */
     e2e_aes_key aes;
     e2e_hmac_key hmac;
 };

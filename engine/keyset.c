@@ -105,6 +105,15 @@ static e2e_status fill(e2e_keyset *ks, const e2e_engine *eng, const e2e_keyset_p
         memcpy(k->iv, p->iv, p->iv_len);
         k->iv_len = (uint8_t)p->iv_len;
     }
+    if (is_ccm(p->suite)) {
+        /* the per-message blocks' fixed parts, so a message copies 16 bytes
+         * instead of assembling them from the nonce */
+        size_t q = 15 - p->iv_len;
+        k->ccm_ctr0[0] = (uint8_t)(q - 1);
+        memcpy(k->ccm_ctr0 + 1, p->iv, p->iv_len);
+        k->ccm_b0[0] = (uint8_t)((((t - 2) / 2) << 3) | (q - 1));
+        memcpy(k->ccm_b0 + 1, p->iv, p->iv_len);
+    }
     if (p->suite == E2E_SUITE_AES_128_CS1_HMAC_SHA256 || p->suite == E2E_SUITE_HMAC_SHA256)
         e2e_hmac_sha256_key(eng, &k->hmac, p->auth_key, p->auth_key_len);
     if (p->kiv_len) {
