@@ -50,7 +50,10 @@
 #include "internal.h"
 
 #define DUMMY_BLOCKS 4
-#define CHUNK 256
+/* short_ccm's lane buffer: an open's run of 1 + 16 blocks and its saved
+ * first block; a seal's two runs of 1 + 7 blocks at 0 and 128 */
+#define SHORT_CCM_BUF (16 * (1 + 16) + 16)
+#define CHUNK 256 /* list entries are uint8_t */
 
 /* jd describes a job that passed phase 0: w is filled by e2e_open_prepare /
  * e2e_seal_prepare in place (copying it out stalled on store forwarding):
@@ -75,28 +78,38 @@ struct lane {
     uint8_t nseg, cur, phase, active;
 };
 
-struct lane_bufs {
-    alignas(64) uint8_t head[64];     /* SHA: KIV || P[..]; MAC: B0; CTR: U | S0 */
-    alignas(64) uint8_t tail[128];    /* SHA: last bytes + padding; AES: last block */
-    alignas(64) uint8_t outer[64];    /* SHA: inner digest || padding */
+union lane_bufs {
+    struct {
+        alignas(64) uint8_t head[64];   /* SHA: KIV || P[..]; MAC: B0; CTR: U | S0 */
+        alignas(64) uint8_t tail[128];  /* SHA: last bytes + padding; AES: last block */
+        alignas(64) uint8_t outer[64];  /* SHA: inner digest || padding */
+    };
+    alignas(64) uint8_t raw[SHORT_CCM_BUF];  /* short_ccm's runs of blocks */
 };
+
+/* the pass lists; L_SHORT1 / L_SHORT2: HMACs whose inner hash is 1 / 2
+ * blocks (short_hmac), L_SHA: the longer ones (the lane scheduler);
+ * L_CCM0 + nb: CCM payloads of nb <= SHORT_CCM_BLOCKS blocks (short_ccm),
+ * L_CTR / L_MAC: the longer ones */
+#define SHORT_CCM_BLOCKS 16       /* opens; seals up to SHORT_CCM_SEAL_BLOCKS */
+#define SHORT_CCM_SEAL_BLOCKS 7
+enum { L_CTR, L_SHA, L_MAC, L_ENC, L_SHORT1, L_SHORT2, L_CCM0,
+       L_COUNT = L_CCM0 + SHORT_CCM_BLOCKS + 1 };
 
 struct sched {
     struct e2e_sha_lanes sl;
     struct e2e_aes_lanes al;
-    struct lane_bufs buf[E2E_LANES_MAX];
+    union lane_bufs buf[E2E_LANES_MAX];
     alignas(64) uint8_t dummy_in[64 * DUMMY_BLOCKS];
     alignas(64) uint8_t dummy_out[64 * DUMMY_BLOCKS];
     struct lane lane[E2E_LANES_MAX];
     struct jd jd[CHUNK];
-    uint16_t list[6][CHUNK];
+    uint8_t list[L_COUNT][CHUNK];      /* indices into jd (CHUNK <= 256) */
 };
 
 _Static_assert(sizeof(struct sched) <= E2E_SCRATCH_BYTES, "grow E2E_SCRATCH_BYTES");
 
-/* the pass lists; L_SHORT1 / L_SHORT2: HMACs whose inner hash is 1 / 2
- * blocks (short_hmac), L_SHA: the longer ones (the lane scheduler) */
-enum { L_CTR, L_SHA, L_MAC, L_ENC, L_SHORT1, L_SHORT2 };
+
 
 static int is_ccm(uint32_t suite)
 {
@@ -108,7 +121,7 @@ static int is_ccm(uint32_t suite)
 struct pass {
     struct sched *s;
     const struct engine_impl *impl;
-    const uint16_t *list;
+    const uint8_t *list;
     size_t n, next;
     unsigned lanes;
     size_t blk;                                          /* 64 (SHA) or 16 (AES) */
@@ -143,7 +156,7 @@ static int submit(struct pass *p, unsigned i)
     struct sched *s = p->s;
     while (p->next < p->n) {
         const struct jd *d = &s->jd[p->list[p->next]];
-        uint16_t idx = p->list[p->next++];
+        uint8_t idx = p->list[p->next++];
         if (d->job->status != E2E_OK)
             continue;
         struct lane *l = &s->lane[i];
@@ -266,7 +279,7 @@ static void sha_fill(struct pass *p, unsigned i, const struct jd *d)
 {
     struct sched *s = p->s;
     struct lane *l = &s->lane[i];
-    struct lane_bufs *b = &s->buf[i];
+    union lane_bufs *b = &s->buf[i];
     const struct keyset_impl *k = d->w.k;
     const uint8_t *pt = pt_of(d);
     size_t kl = k->kiv_len, plen = d->w.plen, total = kl + plen, rest;
@@ -371,7 +384,7 @@ static int sha_finish(struct pass *p, unsigned i, const struct jd *d)
 {
     struct sched *s = p->s;
     struct lane *l = &s->lane[i];
-    struct lane_bufs *b = &s->buf[i];
+    union lane_bufs *b = &s->buf[i];
     const struct keyset_impl *k = d->w.k;
     if (l->phase == 0) {
         /* inner done: hash the digest under the outer state */
@@ -413,7 +426,7 @@ static void sha_kernel_one(struct pass *p, size_t nblk)
  * since every lane of the group has the same shape. Payloads
  * of a few dozen bytes, the common IoT case, spent more time in the lane
  * scheduler than in SHA-256. */
-static void short_hmac(struct pass *p, const uint16_t *list, size_t n, size_t nb)
+static void short_hmac(struct pass *p, const uint8_t *list, size_t n, size_t nb)
 {
     struct sched *s = p->s;
     /* the lane family's fused inner + outer kernel, when it has one */
@@ -483,7 +496,7 @@ static void ctr_fill(struct pass *p, unsigned i, const struct jd *d)
 {
     struct sched *s = p->s;
     struct lane *l = &s->lane[i];
-    struct lane_bufs *b = &s->buf[i];
+    union lane_bufs *b = &s->buf[i];
     const struct keyset_impl *k = d->w.k;
     size_t plen = d->w.plen, whole = plen & ~(size_t)15, r = plen & 15;
     aes_set_key(p, i, &k->aes);
@@ -502,7 +515,7 @@ static void ctr_fill(struct pass *p, unsigned i, const struct jd *d)
 
 static int ctr_finish(struct pass *p, unsigned i, const struct jd *d)
 {
-    struct lane_bufs *b = &p->s->buf[i];
+    union lane_bufs *b = &p->s->buf[i];
     size_t plen = d->w.plen, r = plen & 15;
     if (r)
         memcpy(d->w.out + (plen & ~(size_t)15), b->tail + 16, r);
@@ -542,7 +555,7 @@ static void mac_fill(struct pass *p, unsigned i, const struct jd *d)
 {
     struct sched *s = p->s;
     struct lane *l = &s->lane[i];
-    struct lane_bufs *b = &s->buf[i];
+    union lane_bufs *b = &s->buf[i];
     const struct keyset_impl *k = d->w.k;
     const uint8_t *pt = d->job->op == E2E_OPEN ? d->w.out : d->w.in;
     size_t plen = d->w.plen;
@@ -582,7 +595,7 @@ static void enc_fill(struct pass *p, unsigned i, const struct jd *d)
 {
     struct sched *s = p->s;
     struct lane *l = &s->lane[i];
-    struct lane_bufs *b = &s->buf[i];
+    union lane_bufs *b = &s->buf[i];
     const struct keyset_impl *k = d->w.k;
     size_t len = d->w.plen + k->tag_len, nb = (len + 15) / 16, r = len - 16 * (nb - 1);
     aes_set_key(p, i, &k->aes);
@@ -599,7 +612,7 @@ static void enc_fill(struct pass *p, unsigned i, const struct jd *d)
 
 static int enc_finish(struct pass *p, unsigned i, const struct jd *d)
 {
-    struct lane_bufs *b = &p->s->buf[i];
+    union lane_bufs *b = &p->s->buf[i];
     size_t len = d->w.plen + d->w.k->tag_len, nb = (len + 15) / 16, r = len - 16 * (nb - 1);
     if (r != 16)
         memcpy(d->w.out + 16 * (nb - 2) + r, b->tail, 16);  /* Cn after C*(n-1) */
@@ -655,6 +668,89 @@ static void aes_kernel_one_enc(struct pass *p, size_t nblk)
     p->impl->aes->cbc_enc(lane0_key(p), al->iv[0], al->out[0], al->in[0], nblk);
 }
 
+/* short_ccm runs the CCM of a list of jobs whose payloads are all nb
+ * blocks (opens up to SHORT_CCM_BLOCKS, seals up to SHORT_CCM_SEAL_BLOCKS),
+ * a group of lanes at a time, with one CTR and one CBC-MAC kernel call per
+ * group and no segment bookkeeping. The message is copied into the lane's
+ * 256-byte buffer before anything is written, so an in-place open is safe.
+ *  - open: [received tag | ciphertext], zero-padded, runs CTR from Ctr0 in
+ *    place, giving [tag XOR S0 | plaintext + keystream tail]; the first
+ *    block moves to the buffer's last 16 bytes, B0 takes its place and the
+ *    keystream tail is zeroed, so the same run is the CBC-MAC input
+ *    [B0 | plaintext, zero-padded].
+ *  - seal: at 0, [zeros | plaintext] runs CTR into [S0 | ciphertext]; at
+ *    128, [B0 | plaintext, zero-padded] is the CBC-MAC input. */
+static void short_ccm(struct pass *p, const uint8_t *list, size_t n, size_t nb)
+{
+    struct sched *s = p->s;
+    const size_t run_len = 16 * (1 + nb);
+    for (size_t base = 0; base < n; base += p->lanes) {
+        size_t g = n - base < p->lanes ? n - base : p->lanes;
+        for (unsigned i = 0; i < p->lanes; i++) {
+            if (i >= g) {
+                s->al.in[i] = s->dummy_in;
+                s->al.out[i] = s->dummy_out;
+                continue;
+            }
+            const struct jd *d = &s->jd[list[base + i]];
+            const struct keyset_impl *k = d->w.k;
+            uint8_t *b = s->buf[i].raw;
+            size_t plen = d->w.plen;
+            aes_set_key(p, i, &k->aes);
+            memset(b, 0, run_len);
+            if (d->job->op == E2E_OPEN) {
+                memcpy(b, d->w.in + plen, k->tag_len);
+            } else {
+                ccm_b0(b + 128, k, plen);
+                memset(b + 128 + 16, 0, 16 * nb);
+                if (plen)
+                    memcpy(b + 128 + 16, d->w.in, plen);
+            }
+            if (plen)
+                memcpy(b + 16, d->w.in, plen);
+            memcpy(s->al.iv[i], k->ccm_ctr0, 16);
+            s->al.in[i] = b;
+            s->al.out[i] = b;
+        }
+        p->kernel(p, 1 + nb);  /* CTR from Ctr0 */
+        for (unsigned i = 0; i < g; i++) {
+            const struct jd *d = &s->jd[list[base + i]];
+            uint8_t *b = s->buf[i].raw;
+            size_t plen = d->w.plen;
+            if (d->job->op == E2E_OPEN) {
+                memcpy(b + SHORT_CCM_BUF - 16, b, 16);          /* tag XOR S0 */
+                memset(b + 16 + plen, 0, run_len - 16 - plen);   /* keystream tail */
+                ccm_b0(b, d->w.k, plen);
+            } else {
+                s->al.in[i] = b + 128;
+            }
+            memset(s->al.iv[i], 0, 16);
+        }
+        if (p->lanes == p->impl->aes_lanes->lanes)
+            aes_kernel_cbcmac_lanes(p, 1 + nb);
+        else
+            aes_kernel_cbcmac_narrow(p, 1 + nb);
+        for (unsigned i = 0; i < g; i++) {
+            const struct jd *d = &s->jd[list[base + i]];
+            const uint8_t *b = s->buf[i].raw;
+            size_t plen = d->w.plen, t = d->w.k->tag_len;
+            if (d->job->op == E2E_OPEN) {
+                if (e2e_ct_verify(s->al.iv[i], b + SHORT_CCM_BUF - 16, t)) {
+                    if (plen)
+                        memcpy(d->w.out, b + 16, plen);
+                } else {
+                    fail(d, E2E_ERR_AUTH);
+                }
+            } else {
+                if (plen)
+                    memcpy(d->w.out, b + 16, plen);
+                for (size_t q = 0; q < t; q++)
+                    d->w.out[plen + q] = (uint8_t)(s->al.iv[i][q] ^ b[q]);
+            }
+        }
+    }
+}
+
 /* ---------------------------------------------------------------- phase 0 */
 
 /* prepare checks job j; on success it fills d and returns 1. */
@@ -679,7 +775,7 @@ static int prepare(const e2e_engine *eng, e2e_job *j, struct jd *d)
 
 /* ---------------------------------------------------------------- entry */
 
-static size_t count_live(const struct sched *s, const uint16_t *list, size_t n)
+static size_t count_live(const struct sched *s, const uint8_t *list, size_t n)
 {
     size_t c = 0;
     for (size_t i = 0; i < n; i++)
@@ -693,7 +789,7 @@ static void run_chunk(const e2e_engine *eng, const struct engine_impl *impl, str
 {
     const struct e2e_sha_lane_impl *shl = impl->sha_lanes, *shn = impl->sha_narrow;
     const struct e2e_aes_lane_impl *ael = impl->aes_lanes, *aen = impl->aes_narrow;
-    size_t cnt[6] = {0, 0, 0, 0, 0, 0}, nd = 0;
+    size_t cnt[L_COUNT] = {0}, nd = 0;
     int lane_ctr = ael != NULL && ael->ctr != NULL;
 
     /* phase 0 */
@@ -702,8 +798,15 @@ static void run_chunk(const e2e_engine *eng, const struct engine_impl *impl, str
         if (!prepare(eng, &jobs[i], d))
             continue;
         const struct keyset_impl *k = d->w.k;
-        uint16_t idx = (uint16_t)nd++;
+        uint8_t idx = (uint8_t)nd++;
         if (is_ccm(k->suite)) {
+            size_t nb = (d->w.plen + 15) / 16;
+            if (lane_ctr && nb <= (d->job->op == E2E_OPEN ? SHORT_CCM_BLOCKS
+                                                          : SHORT_CCM_SEAL_BLOCKS)) {
+                int l = L_CCM0 + (int)nb;
+                s->list[l][cnt[l]++] = idx;
+                continue;
+            }
             s->list[L_CTR][cnt[L_CTR]++] = idx;
             s->list[L_MAC][cnt[L_MAC]++] = idx;
             continue;
@@ -723,6 +826,25 @@ static void run_chunk(const e2e_engine *eng, const struct engine_impl *impl, str
     }
 
     struct pass p = {.s = s, .impl = impl};
+
+    /* 0. short CCM payloads, grouped by block count */
+    for (int nb = 0; nb <= SHORT_CCM_BLOCKS; nb++) {
+        size_t c = cnt[L_CCM0 + nb];
+        if (c == 0)
+            continue;
+        p.blk = 16;
+        choose(&p, c, ael->lanes, ael->lanes / 2 + 1, aen ? aen->lanes : 0,
+               aes_kernel_ctr_lanes, aen && aen->ctr ? aes_kernel_ctr_narrow : NULL, NULL);
+        if (c == 1 || p.kernel == NULL) {
+            p.list = s->list[L_CCM0 + nb];  /* one job: the lane scheduler's one lane */
+            for (size_t i = 0; i < c; i++) {
+                s->list[L_CTR][cnt[L_CTR]++] = p.list[i];
+                s->list[L_MAC][cnt[L_MAC]++] = p.list[i];
+            }
+            continue;
+        }
+        short_ccm(&p, s->list[L_CCM0 + nb], c, (size_t)nb);
+    }
 
     /* 1. CCM CTR */
     if (cnt[L_CTR] > 0) {
