@@ -89,12 +89,15 @@ union lane_bufs {
 
 /* the pass lists; L_SHORT1 / L_SHORT2: HMACs whose inner hash is 1 / 2
  * blocks (short_hmac), L_SHA: the longer ones (the lane scheduler);
- * L_CCM0 + nb: CCM payloads of nb <= SHORT_CCM_BLOCKS blocks (short_ccm),
- * L_CTR / L_MAC: the longer ones */
+ * L_GRP0 + nb: group lists of jobs with nb blocks, first for CCM payloads
+ * of nb <= SHORT_CCM_BLOCKS blocks (short_ccm; L_CTR / L_MAC: the longer
+ * ones), then rebuilt for CS1 seals of nb <= SHORT_ENC_BLOCKS (short_enc;
+ * L_ENC: the rest) */
 #define SHORT_CCM_BLOCKS 16       /* opens; seals up to SHORT_CCM_SEAL_BLOCKS */
 #define SHORT_CCM_SEAL_BLOCKS 7
-enum { L_CTR, L_SHA, L_MAC, L_ENC, L_SHORT1, L_SHORT2, L_CCM0,
-       L_COUNT = L_CCM0 + SHORT_CCM_BLOCKS + 1 };
+#define SHORT_ENC_BLOCKS 16        /* <= SHORT_CCM_BLOCKS: the group lists */
+enum { L_CTR, L_SHA, L_MAC, L_ENC, L_SHORT1, L_SHORT2, L_GRP0,
+       L_COUNT = L_GRP0 + SHORT_CCM_BLOCKS + 1 };
 
 struct sched {
     struct e2e_sha_lanes sl;
@@ -751,6 +754,48 @@ static void short_ccm(struct pass *p, const uint8_t *list, size_t n, size_t nb)
     }
 }
 
+/* short_enc runs the CBC encryption of CS1 seals whose P || T is nb <=
+ * SHORT_ENC_BLOCKS blocks, a group of lanes at a time, one cbcenc call per
+ * group: P || T (in out since the SHA pass) is copied zero-padded into the
+ * lane buffer, encrypted in place, and written back as CS1 orders it:
+ * C1 .. C(n-2) || MSB_d(C(n-1)) || Cn. */
+static void short_enc(struct pass *p, const uint8_t *list, size_t n, size_t nb)
+{
+    struct sched *s = p->s;
+    for (size_t base = 0; base < n; base += p->lanes) {
+        size_t g = n - base < p->lanes ? n - base : p->lanes;
+        for (unsigned i = 0; i < p->lanes; i++) {
+            if (i >= g) {
+                s->al.in[i] = s->dummy_in;
+                s->al.out[i] = s->dummy_out;
+                continue;
+            }
+            const struct jd *d = &s->jd[list[base + i]];
+            const struct keyset_impl *k = d->w.k;
+            uint8_t *b = s->buf[i].raw;
+            size_t len = d->w.plen + k->tag_len;
+            aes_set_key(p, i, &k->aes);
+            memcpy(b, d->w.out, len);
+            memset(b + len, 0, 16 * nb - len);
+            memcpy(s->al.iv[i], k->iv, 16);
+            s->al.in[i] = b;
+            s->al.out[i] = b;
+        }
+        p->kernel(p, nb);
+        for (unsigned i = 0; i < g; i++) {
+            const struct jd *d = &s->jd[list[base + i]];
+            const uint8_t *b = s->buf[i].raw;
+            size_t len = d->w.plen + d->w.k->tag_len, r = len - 16 * (nb - 1);
+            if (r == 16) {  /* whole blocks: CS1 is CBC */
+                memcpy(d->w.out, b, len);
+                continue;
+            }
+            memcpy(d->w.out, b, 16 * (nb - 2) + r);                   /* .. MSB_r(C(n-1)) */
+            memcpy(d->w.out + 16 * (nb - 2) + r, b + 16 * (nb - 1), 16); /* Cn */
+        }
+    }
+}
+
 /* ---------------------------------------------------------------- phase 0 */
 
 /* prepare checks job j; on success it fills d and returns 1. */
@@ -803,7 +848,7 @@ static void run_chunk(const e2e_engine *eng, const struct engine_impl *impl, str
             size_t nb = (d->w.plen + 15) / 16;
             if (lane_ctr && nb <= (d->job->op == E2E_OPEN ? SHORT_CCM_BLOCKS
                                                           : SHORT_CCM_SEAL_BLOCKS)) {
-                int l = L_CCM0 + (int)nb;
+                int l = L_GRP0 + (int)nb;
                 s->list[l][cnt[l]++] = idx;
                 continue;
             }
@@ -829,21 +874,21 @@ static void run_chunk(const e2e_engine *eng, const struct engine_impl *impl, str
 
     /* 0. short CCM payloads, grouped by block count */
     for (int nb = 0; nb <= SHORT_CCM_BLOCKS; nb++) {
-        size_t c = cnt[L_CCM0 + nb];
+        size_t c = cnt[L_GRP0 + nb];
         if (c == 0)
             continue;
         p.blk = 16;
         choose(&p, c, ael->lanes, ael->lanes / 2 + 1, aen ? aen->lanes : 0,
                aes_kernel_ctr_lanes, aen && aen->ctr ? aes_kernel_ctr_narrow : NULL, NULL);
         if (c == 1 || p.kernel == NULL) {
-            p.list = s->list[L_CCM0 + nb];  /* one job: the lane scheduler's one lane */
+            p.list = s->list[L_GRP0 + nb];  /* one job: the lane scheduler's one lane */
             for (size_t i = 0; i < c; i++) {
                 s->list[L_CTR][cnt[L_CTR]++] = p.list[i];
                 s->list[L_MAC][cnt[L_MAC]++] = p.list[i];
             }
             continue;
         }
-        short_ccm(&p, s->list[L_CCM0 + nb], c, (size_t)nb);
+        short_ccm(&p, s->list[L_GRP0 + nb], c, (size_t)nb);
     }
 
     /* 1. CCM CTR */
@@ -888,6 +933,36 @@ static void run_chunk(const e2e_engine *eng, const struct engine_impl *impl, str
     /* 3-4. AES: 16 VAES lanes cost about one 8-lane AES-NI step, so they win
      * from half full on. */
     p.blk = 16;
+    if (cnt[L_ENC] > 0 && ael != NULL) {
+        /* CS1 seals of up to SHORT_ENC_BLOCKS blocks: groups of equal block
+         * count (the group lists are free again); the rest stay on L_ENC */
+        size_t rest = 0;
+        for (int nb = 0; nb <= SHORT_ENC_BLOCKS; nb++)
+            cnt[L_GRP0 + nb] = 0;
+        for (size_t i = 0; i < cnt[L_ENC]; i++) {
+            uint8_t idx = s->list[L_ENC][i];
+            const struct jd *d = &s->jd[idx];
+            size_t nb = (d->w.plen + d->w.k->tag_len + 15) / 16;
+            if (nb <= SHORT_ENC_BLOCKS)
+                s->list[L_GRP0 + nb][cnt[L_GRP0 + nb]++] = idx;
+            else
+                s->list[L_ENC][rest++] = idx;
+        }
+        for (int nb = 1; nb <= SHORT_ENC_BLOCKS; nb++) {
+            size_t c = cnt[L_GRP0 + nb];
+            if (c == 0)
+                continue;
+            choose(&p, c, ael->lanes, ael->lanes / 2 + 1, aen ? aen->lanes : 0,
+                   aes_kernel_cbcenc_lanes, aen ? aes_kernel_cbcenc_narrow : NULL, NULL);
+            if (c == 1 || p.kernel == NULL) {
+                for (size_t i = 0; i < c; i++)
+                    s->list[L_ENC][rest++] = s->list[L_GRP0 + nb][i];
+                continue;
+            }
+            short_enc(&p, s->list[L_GRP0 + nb], c, (size_t)nb);
+        }
+        cnt[L_ENC] = rest;
+    }
     for (int pass = L_MAC; pass <= L_ENC; pass++) {
         if (cnt[pass] == 0)
             continue;
