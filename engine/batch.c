@@ -671,6 +671,19 @@ static void aes_kernel_one_enc(struct pass *p, size_t nblk)
     p->impl->aes->cbc_enc(lane0_key(p), al->iv[0], al->out[0], al->in[0], nblk);
 }
 
+/* group_size returns how many jobs of a list of n fill the group of lanes
+ * starting at base, and points the AES lanes past them at the dummy
+ * buffers. */
+static size_t group_size(struct pass *p, size_t n, size_t base)
+{
+    size_t g = n - base < p->lanes ? n - base : p->lanes;
+    for (size_t i = g; i < p->lanes; i++) {
+        p->s->al.in[i] = p->s->dummy_in;
+        p->s->al.out[i] = p->s->dummy_out;
+    }
+    return g;
+}
+
 /* short_ccm runs the CCM of a list of jobs whose payloads are all nb
  * blocks (opens up to SHORT_CCM_BLOCKS, seals up to SHORT_CCM_SEAL_BLOCKS),
  * a group of lanes at a time, with one CTR and one CBC-MAC kernel call per
@@ -688,13 +701,8 @@ static void short_ccm(struct pass *p, const uint8_t *list, size_t n, size_t nb)
     struct sched *s = p->s;
     const size_t run_len = 16 * (1 + nb);
     for (size_t base = 0; base < n; base += p->lanes) {
-        size_t g = n - base < p->lanes ? n - base : p->lanes;
-        for (unsigned i = 0; i < p->lanes; i++) {
-            if (i >= g) {
-                s->al.in[i] = s->dummy_in;
-                s->al.out[i] = s->dummy_out;
-                continue;
-            }
+        size_t g = group_size(p, n, base);
+        for (unsigned i = 0; i < g; i++) {
             const struct jd *d = &s->jd[list[base + i]];
             const struct keyset_impl *k = d->w.k;
             uint8_t *b = s->buf[i].raw;
@@ -763,13 +771,8 @@ static void short_enc(struct pass *p, const uint8_t *list, size_t n, size_t nb)
 {
     struct sched *s = p->s;
     for (size_t base = 0; base < n; base += p->lanes) {
-        size_t g = n - base < p->lanes ? n - base : p->lanes;
-        for (unsigned i = 0; i < p->lanes; i++) {
-            if (i >= g) {
-                s->al.in[i] = s->dummy_in;
-                s->al.out[i] = s->dummy_out;
-                continue;
-            }
+        size_t g = group_size(p, n, base);
+        for (unsigned i = 0; i < g; i++) {
             const struct jd *d = &s->jd[list[base + i]];
             const struct keyset_impl *k = d->w.k;
             uint8_t *b = s->buf[i].raw;

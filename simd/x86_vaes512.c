@@ -172,17 +172,6 @@ e2e_vaes512_aes128_lanes_x16(struct e2e_aes_lanes *l, size_t nblk, int store)
 #undef S
 }
 
-#undef ROUND
-#undef K1
-#undef K2
-#undef K3
-#undef K4
-#undef K5
-#undef K6
-#undef K7
-#undef K8
-#undef K9
-#undef K10
 
 /* e2e_vaes512_aes128_cbcenc_x16 CBC-encrypts (SP 800-38A sec. 6.2) nblk
  * blocks on each of lanes 0..15: in[i] to out[i] under lane i's round keys,
@@ -216,7 +205,7 @@ static E2E_VAES512_TARGET void e2e_vaes512_aes128_cbcmac_x16(struct e2e_aes_lane
  * step are independent of each other and of the next step, so the AES unit
  * stays busy without any software pipelining. The counters are kept
  * byte-reversed (the counter word is then dword 0 of each 128-bit lane) and
- * swapped back per step. Each step reads all 16 input blocks before it
+ * swapped back per step. Round keys as in the CBC kernels (ROUND, K1..K10). Each step reads all 16 input blocks before it
  * stores any, so out[i] <= in[i] with overlap works. No branch or index
  * depends on a key or on data. */
 static E2E_VAES512_TARGET void e2e_vaes512_aes128_ctr_x16(struct e2e_aes_lanes *l,
@@ -240,22 +229,20 @@ static E2E_VAES512_TARGET void e2e_vaes512_aes128_ctr_x16(struct e2e_aes_lanes *
              c##g = _mm512_add_epi32(c##g, one);
         X4(S)
 #undef S
-#define ROUND(r)                                                                         \
-    x0 = _mm512_aesenc_epi128(x0, K##r(r, 0));                                          \
-    x1 = _mm512_aesenc_epi128(x1, K##r(r, 1));                                          \
-    x2 = _mm512_aesenc_epi128(x2, K##r(r, 2));                                          \
-    x3 = _mm512_aesenc_epi128(x3, K##r(r, 3));                                          \
-    ROUND_FENCE4();
-#define K1 KREG
-#define K2 KREG
-#define K3 KREG
-#define K4 KREG
-#define K5 KMEM
-#define K6 KMEM
-#define K7 KMEM
-#define K8 KMEM
-#define K9 KMEM
         ROUND(1) ROUND(2) ROUND(3) ROUND(4) ROUND(5) ROUND(6) ROUND(7) ROUND(8) ROUND(9)
+#define S(g) const __m512i d##g = e2e_vaes512_gather(l->in + 4 * (g), off);
+        X4(S)
+#undef S
+#define S(g) e2e_vaes512_scatter(l->out + 4 * (g), off,                                   \
+                 _mm512_xor_si512(_mm512_aesenclast_epi128(x##g, K10(10, g)), d##g));
+        X4(S)
+#undef S
+    }
+#define S(g) _mm512_store_si512((void *)l->iv[4 * (g)], _mm512_shuffle_epi8(c##g, rev));
+    X4(S)
+#undef S
+}
+
 #undef ROUND
 #undef K1
 #undef K2
@@ -266,18 +253,7 @@ static E2E_VAES512_TARGET void e2e_vaes512_aes128_ctr_x16(struct e2e_aes_lanes *
 #undef K7
 #undef K8
 #undef K9
-#define S(g) const __m512i d##g = e2e_vaes512_gather(l->in + 4 * (g), off);
-        X4(S)
-#undef S
-#define S(g) e2e_vaes512_scatter(l->out + 4 * (g), off,                                   \
-                 _mm512_xor_si512(_mm512_aesenclast_epi128(x##g, RKZ(l, 10, g)), d##g));
-        X4(S)
-#undef S
-    }
-#define S(g) _mm512_store_si512((void *)l->iv[4 * (g)], _mm512_shuffle_epi8(c##g, rev));
-    X4(S)
-#undef S
-}
+#undef K10
 
 /* ---------------------------------------------------------------- many keys
  *
