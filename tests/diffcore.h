@@ -41,18 +41,20 @@ static int oracle_ccm_seal(uint8_t *out, const uint8_t key[16], const uint8_t *n
 
 /* ---------------------------------------------------------------- lengths */
 
-/* diff_lengths fills *out with 0..300 and then E2E_DIFF_RANDOM_LENGTHS
- * (default 40) random lengths in 301..65536 (always including 65535 and 65536
- * when any are asked for). Returns the count; free *out. */
+/* diff_lengths fills *out with 0..sweep_max() (E2E_SWEEP_MAX, default 300)
+ * and then E2E_DIFF_RANDOM_LENGTHS (default 40) random lengths in 301..65536
+ * (always including 65535 and 65536 when any are asked for). Returns the
+ * count; free *out. */
 static T_UNUSED size_t diff_lengths(size_t **out)
 {
-    size_t r = env_ulong("E2E_DIFF_RANDOM_LENGTHS", 40);
-    size_t *l = xmalloc((301 + r) * sizeof *l), n = 0;
-    for (size_t i = 0; i <= 300; i++)
+    size_t r = env_ulong("E2E_DIFF_RANDOM_LENGTHS", 40), top = sweep_max();
+    size_t *l = xmalloc((top + 1 + r) * sizeof *l), n = 0;
+    for (size_t i = 0; i <= top; i++)
         l[n++] = i;
     for (size_t i = 0; i < r; i++)
         l[n++] = i == 0 ? 65536 : i == 1 ? 65535 : rng_range(301, 65536);
-    printf("lengths: 0..300 and %zu random up to 65536 (E2E_DIFF_RANDOM_LENGTHS)\n", r);
+    printf("lengths: 0..%zu (E2E_SWEEP_MAX) and %zu random up to 65536 "
+           "(E2E_DIFF_RANDOM_LENGTHS)\n", top, r);
     *out = l;
     return n;
 }

@@ -1,6 +1,7 @@
 /* test_diff_boringssl.c — every implementation this CPU can run against
  * BoringSSL (Debian's android-libboringssl), on random keys and every length
- * 0..300 plus random lengths up to 64 KiB (E2E_DIFF_RANDOM_LENGTHS):
+ * 0..300 (E2E_SWEEP_MAX) plus random lengths up to 64 KiB
+ * (E2E_DIFF_RANDOM_LENGTHS):
  *
  *   AES blocks   impl->ecb_enc / ecb_dec          vs AES_encrypt / AES_decrypt
  *   CBC          impl->cbc_enc / cbc_dec (+ iv)   vs AES_cbc_encrypt

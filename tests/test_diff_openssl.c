@@ -1,6 +1,6 @@
 /* test_diff_openssl.c — every implementation this CPU can run against
- * OpenSSL 3, on random keys and every length 0..300 plus random lengths up
- * to 64 KiB (E2E_DIFF_RANDOM_LENGTHS):
+ * OpenSSL 3, on random keys and every length 0..300 (E2E_SWEEP_MAX) plus
+ * random lengths up to 64 KiB (E2E_DIFF_RANDOM_LENGTHS):
  *
  *   CCM   e2e_ccm_seal / e2e_ccm_open vs EVP_aes_128_ccm, for every nonce
  *         length 7..13 and every tag length 4..16 (even), with and without AAD

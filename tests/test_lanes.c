@@ -15,6 +15,7 @@
  *     a flipped KI bit); some in place; out_cap exact or roomy. Per tier the
  *     pool is shuffled and cut into batches of 1, 2, 7, 8, 9, 13, 14, 15, 16,
  *     17, 31, 32, 33, 255, 256, 300 jobs, then random sizes 1..300.
+ *     (E2E_SWEEP_MAX, default 300, lowers those 300s: lengths and sizes.)
  *  3. One-kind batches (a single suite and op, only jobs that pass the
  *     length checks, so every job reaches the lane passes) of each of those sizes, which puts each
  *     pass's job count on both sides of every wide / narrow / one-lane
@@ -618,14 +619,14 @@ static enum variant random_open_variant(void)
 
 static void make_pool(void)
 {
-    size_t n_random = env_ulong("E2E_DIFF_RANDOM_LENGTHS", 40);
-    n_pool = 2 * N_SUITES * 2 * 301 + n_random;
+    size_t n_random = env_ulong("E2E_DIFF_RANDOM_LENGTHS", 40), top = sweep_max();
+    n_pool = 2 * N_SUITES * 2 * (top + 1) + n_random;
     pool = xmalloc(n_pool * sizeof *pool);
     size_t k = 0;
     for (int rep = 0; rep < 2; rep++)
         for (int s = 0; s < N_SUITES; s++)
             for (int op = E2E_OPEN; op <= E2E_SEAL; op++)
-                for (size_t len = 0; len <= 300; len++)
+                for (size_t len = 0; len <= top; len++)
                     make_case(&pool[k++], s, &keysets[s][rng_below(KS_PER_SUITE)], (uint8_t)op, len,
                           random_open_variant());
     for (size_t i = 0; i < n_random; i++) {
@@ -650,9 +651,9 @@ static void make_pool(void)
             klass[c->suite][o][n_klass[c->suite][o]++] = i;
         }
     }
-    printf("pool: %zu jobs (lengths 0..300 twice per suite and op, %zu random up to 65536 "
-           "[E2E_DIFF_RANDOM_LENGTHS]); %zu ok on portable\n",
-           n_pool, n_random, ok);
+    printf("pool: %zu jobs (lengths 0..%zu [E2E_SWEEP_MAX] twice per suite and op, %zu random "
+           "up to 65536 [E2E_DIFF_RANDOM_LENGTHS]); %zu ok on portable\n",
+           n_pool, top, n_random, ok);
     printf("      seal %zu, good %zu, body bit %zu, tag bit %zu, KI bit %zu, truncated %zu, "
            "KI nibble %zu\n",
            per[V_SEAL], per[V_GOOD], per[V_FLIP_BODY], per[V_FLIP_TAG], per[V_FLIP_KI],
@@ -735,7 +736,9 @@ static void run_batch(const struct t_engine *te, struct lcase *const *cs, size_t
 
 static size_t next_size(size_t *k)
 {
-    size_t s = *k < N_BATCH_SIZES ? batch_sizes[*k] : rng_range(1, 300);
+    while (*k < N_BATCH_SIZES && batch_sizes[*k] > sweep_max())
+        (*k)++;   /* E2E_SWEEP_MAX */
+    size_t s = *k < N_BATCH_SIZES ? batch_sizes[*k] : rng_range(1, sweep_max());
     (*k)++;
     return s;
 }
@@ -778,6 +781,8 @@ static void one_kind(const struct t_engine *te)
             }
             for (size_t b = 0; b < N_BATCH_SIZES; b++) {
                 size_t n = batch_sizes[b];
+                if (n > sweep_max())
+                    continue;   /* E2E_SWEEP_MAX */
                 for (size_t i = 0; i < n; i++)
                     cs[i] = &pool[klass[s][o][rng_below(n_klass[s][o])]];
                 char what[64];

@@ -10,6 +10,8 @@
  *                           and is always printed so a failure can be re-run.
  *   engines_*               every implementation e2e_impl_names() lists that
  *                           this CPU can run; the others print SKIP <name> (cpu).
+ *   sweep_max()             the top of the exhaustive length / batch-size
+ *                           sweeps (E2E_SWEEP_MAX, default 300).
  *
  * Header-only (static functions) so each test is one C file plus vecread.c. */
 #ifndef E2E_TESTS_TESTUTIL_H
@@ -193,6 +195,17 @@ static T_UNUSED unsigned long env_ulong(const char *name, unsigned long def)
     if (e == NULL || *e == '\0')
         return def;
     return strtoul(e, NULL, 10);
+}
+
+/* sweep_max is the top of the exhaustive sweeps: every plaintext length
+ * 0..sweep_max() in the differential tests and test_lanes' job pool, batch
+ * sizes up to it in test_batch and test_lanes. E2E_SWEEP_MAX (environment),
+ * default and at most 300, at least 17; tests/ct/memcheck.py lowers it so the
+ * suite runs under valgrind in minutes. */
+static T_UNUSED size_t sweep_max(void)
+{
+    size_t m = env_ulong("E2E_SWEEP_MAX", 300);
+    return m < 17 ? 17 : m > 300 ? 300 : m;
 }
 
 /* ---------------------------------------------------------------- engines */
