@@ -34,6 +34,20 @@ int cli_engine(e2e_engine *eng, const char *impl);
 /* cli_now returns a monotonic time in seconds. */
 double cli_now(void);
 
+/* counts are per-status tallies of records. */
+struct counts {
+    size_t records;
+    size_t by[E2E_ERR_CPU + 1];
+};
+
+/* counts_add tallies one record of status st. */
+static inline void counts_add(struct counts *c, e2e_status st)
+{
+    c->records++;
+    if ((unsigned)st <= E2E_ERR_CPU)
+        c->by[st]++;
+}
+
 /* cmd_gen runs "e2ecrypt gen" (gen.c); cli_help_gen is its --help text. */
 int cmd_gen(int argc, char **argv);
 extern const char cli_help_gen[];

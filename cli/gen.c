@@ -32,7 +32,8 @@
 
 const char cli_help_gen[] =
     "Usage: e2ecrypt gen --keys-out FILE --records-out FILE [--count N] [--devices D]\n"
-    "                    [--seed S] [--impl NAME]\n"
+    "                    [--seed S] [--impl NAME] [--payload-size N]\n"
+    "                    [--format mixed|hex|json]\n"
     "\n"
     "Write a synthetic keyring (NDJSON) and N records sealed with it, for demos\n"
     "and benchmarks of 'e2ecrypt open'. The traffic is a realistic mix:\n"
@@ -52,6 +53,11 @@ const char cli_help_gen[] =
     "  --devices D         devices (default 1000)\n"
     "  --seed S            generator seed (default 1); same seed, same files\n"
     "  --impl NAME         engine implementation used to seal\n"
+    "  --payload-size N    every payload exactly N bytes (1..1024; telemetry cut or\n"
+    "                      padded with packed samples), for benchmarks\n"
+    "  --format F          records as a mix of bare hex and JSON (mixed, the\n"
+    "                      default), bare lower-case hex only (hex) or\n"
+    "                      {\"id\":N,\"data\":\"...\"} only (json)\n"
     "\n"
     "Example:\n"
     "  e2ecrypt gen --keys-out keys.ndjson --records-out records.txt --count 100000\n"
@@ -280,6 +286,9 @@ static void continuous_keyset(FILE *kf, struct rng *r, const e2e_engine *eng,
 
 /* ------------------------------------------------------------ payloads */
 
+/* The largest --payload-size. */
+#define GEN_PAYLOAD_MAX 1024
+
 /* payload writes 5..200 bytes of telemetry for d into buf (200 bytes). */
 static size_t payload(struct rng *r, struct device *d, uint8_t *buf)
 {
@@ -344,11 +353,22 @@ static size_t payload(struct rng *r, struct device *d, uint8_t *buf)
 
 /* ------------------------------------------------------------ output */
 
+enum { FMT_MIXED, FMT_HEX, FMT_JSON };
+
 static void write_record(FILE *rf, struct rng *r, const struct device *d, uint64_t seq,
-                         const uint8_t *msg, size_t len, char *hex)
+                         const uint8_t *msg, size_t len, char *hex, int format)
 {
-    uint32_t pick = rng_below(r, 100);
+    uint32_t pick;
     *cli_hex_encode(hex, msg, len) = '\0';
+    if (format == FMT_HEX) {
+        fprintf(rf, "%s\n", hex);
+        return;
+    }
+    if (format == FMT_JSON) {
+        fprintf(rf, "{\"id\":%" PRIu64 ",\"data\":\"%s\"}\n", seq, hex);
+        return;
+    }
+    pick = rng_below(r, 100);
     if (pick < 60) {
         fprintf(rf, "%s\n", hex);
     } else if (pick < 70) { /* upper-case hex */
@@ -384,8 +404,10 @@ int cmd_gen(int argc, char **argv)
 {
     struct cli_opt o[] = {{"keys-out", 1, NULL}, {"records-out", 1, NULL},
                           {"count", 1, NULL},    {"devices", 1, NULL},
-                          {"seed", 1, NULL},     {"impl", 1, NULL}};
-    uint64_t count = 200000, ndev = 1000, seed = 1;
+                          {"seed", 1, NULL},     {"impl", 1, NULL},
+                          {"payload-size", 1, NULL}, {"format", 1, NULL}};
+    uint64_t count = 200000, ndev = 1000, seed = 1, psize = 0;
+    int format = FMT_MIXED;
     uint64_t per_kind[4] = {0};
     size_t npos, nkeysets = 0;
     e2e_engine eng;
@@ -393,11 +415,11 @@ int cmd_gen(int argc, char **argv)
     struct device *devs;
     e2e_keyset *auto_ks, *cont_ks;
     FILE *kf, *rf;
-    uint8_t pt[200], msg[200 + E2E_SEAL_OVERHEAD_MAX];
+    uint8_t pt[GEN_PAYLOAD_MAX], msg[GEN_PAYLOAD_MAX + E2E_SEAL_OVERHEAD_MAX];
     char hex[2 * sizeof msg + 1];
     int rc;
 
-    rc = cli_parse_opts("gen", argc, argv, o, 6, NULL, 0, &npos);
+    rc = cli_parse_opts("gen", argc, argv, o, 8, NULL, 0, &npos);
     if (rc == 1) {
         fputs(cli_help_gen, stdout);
         return 0;
@@ -408,8 +430,21 @@ int cmd_gen(int argc, char **argv)
         return cli_usage_error("gen", "--keys-out FILE and --records-out FILE are required");
     if (parse_count("count", o[2].value, 1000000000ull, &count) ||
         parse_count("devices", o[3].value, 1000000ull, &ndev) ||
-        parse_count("seed", o[4].value, UINT64_MAX, &seed))
+        parse_count("seed", o[4].value, UINT64_MAX, &seed) ||
+        parse_count("payload-size", o[6].value, GEN_PAYLOAD_MAX, &psize))
         return 2;
+    if (o[6].value && psize == 0)
+        return cli_usage_error("gen", "--payload-size must be at least 1");
+    if (o[7].value) {
+        if (!strcmp(o[7].value, "mixed"))
+            format = FMT_MIXED;
+        else if (!strcmp(o[7].value, "hex"))
+            format = FMT_HEX;
+        else if (!strcmp(o[7].value, "json"))
+            format = FMT_JSON;
+        else
+            return cli_usage_error("gen", "--format %s: expected mixed, hex or json", o[7].value);
+    }
     if (ndev == 0)
         return cli_usage_error("gen", "--devices must be at least 1");
     if ((rc = cli_engine(&eng, o[5].value)) != 0)
@@ -465,6 +500,11 @@ int cmd_gen(int argc, char **argv)
         struct device *d = &devs[rng_below(&r, (uint32_t)ndev)];
         const e2e_keyset *ks;
         size_t len = payload(&r, d, pt), mlen;
+        if (psize) { /* exactly psize bytes: cut, or pad with packed samples */
+            if (len < psize)
+                rng_bytes(&r, pt + len, (size_t)psize - len);
+            len = (size_t)psize;
+        }
         e2e_status st;
 
         if (d->kind == DEV_CCM || d->kind == DEV_CCM8) {
@@ -482,7 +522,7 @@ int cmd_gen(int argc, char **argv)
         }
         if (ks == cont_ks)
             e2e_keyset_clear(cont_ks);
-        write_record(rf, &r, d, seq, msg, mlen, hex);
+        write_record(rf, &r, d, seq, msg, mlen, hex, format);
         per_kind[d->kind]++;
         d->msgs++;
     }

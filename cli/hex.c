@@ -40,6 +40,91 @@ static int hex_val(unsigned char c)
     return hex_tab[c] == 0xff ? -1 : hex_tab[c];
 }
 
+/* Sixteen hex digits at a time, with GCC/clang vector extensions (SSE2 on
+ * x86-64, NEON on aarch64, plain C elsewhere); little-endian only, where a
+ * 16-bit lane holds two adjacent characters low byte first. */
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define CLI_HEX_VEC 1
+typedef uint8_t cli_u8x16 __attribute__((vector_size(16)));
+typedef uint16_t cli_u16x8 __attribute__((vector_size(16)));
+typedef uint8_t cli_u8x8 __attribute__((vector_size(8)));
+
+/* hex16_values turns the 16 characters at s into their digit values and
+ * sets *ok to all-ones bytes where a character is a hex digit (0 elsewhere);
+ * the values of other characters are unspecified. */
+static inline cli_u8x16 hex16_values(const char *s, cli_u8x16 *ok)
+{
+    cli_u8x16 c, d, l, isd, isl;
+    memcpy(&c, s, 16);
+    d = c - (uint8_t)'0';                   /* '0'..'9' -> 0..9 */
+    l = (c | (uint8_t)0x20) - (uint8_t)'a'; /* 'a'..'f', 'A'..'F' -> 0..5 */
+    isd = (cli_u8x16)(d < 10);
+    isl = (cli_u8x16)(l < 6);
+    *ok = isd | isl;
+    return (d & isd) | ((l + 10) & isl);
+}
+
+/* hex16_pack packs 16 digit values into 8 bytes at out. */
+static inline void hex16_pack(uint8_t out[8], cli_u8x16 v)
+{
+    cli_u16x8 w;
+    cli_u8x8 b;
+    memcpy(&w, &v, 16);
+    w = ((w & 0xff) << 4) | (w >> 8); /* first digit high, second low */
+    b = __builtin_convertvector(w, cli_u8x8);
+    memcpy(out, &b, 8);
+}
+
+/* all_ones is true when every byte of m is 0xff. */
+static inline int all_ones(cli_u8x16 m)
+{
+    uint64_t m0, m1;
+    memcpy(&m0, &m, 8);
+    memcpy(&m1, (const uint8_t *)&m + 8, 8);
+    return (m0 & m1) == ~(uint64_t)0;
+}
+
+/* hex16_decode decodes the 16 digits at s into out[0..8). Returns 0 when
+ * one of them is not a hex digit (out is then unspecified). */
+static inline int hex16_decode(uint8_t out[8], const char *s)
+{
+    cli_u8x16 ok, v = hex16_values(s, &ok);
+    if (!all_ones(ok))
+        return 0;
+    hex16_pack(out, v);
+    return 1;
+}
+
+/* hex_decode_blocks decodes n whole blocks of 16 digits (n >= 1) with one
+ * validity check at the end. Returns 0 when some character was not a hex
+ * digit (out then holds garbage, which the caller overwrites or drops). */
+static inline int hex_decode_blocks(uint8_t *out, const char *s, size_t n)
+{
+    cli_u8x16 acc, ok;
+    acc = (cli_u8x16){0} - 1;
+    for (size_t k = 0; k < n; k++) {
+        cli_u8x16 v = hex16_values(s + 16 * k, &ok);
+        acc &= ok;
+        hex16_pack(out + 8 * k, v);
+    }
+    return all_ones(acc);
+}
+
+/* hex8_encode writes the 16 lower-case digits of in[0..8) to out. */
+static inline void hex8_encode(char *out, const uint8_t *in)
+{
+    cli_u8x8 b;
+    cli_u16x8 w;
+    cli_u8x16 n;
+    memcpy(&b, in, 8);
+    w = __builtin_convertvector(b, cli_u16x8);
+    w = (w >> 4) | ((w & 15) << 8); /* high nibble first */
+    memcpy(&n, &w, 16);
+    n = n + (uint8_t)'0' + ((cli_u8x16)(n > 9) & (uint8_t)('a' - '0' - 10));
+    memcpy(out, &n, 16);
+}
+#endif
+
 long cli_hex_decode(uint8_t *out, size_t out_cap, const char *s, size_t len,
                     int pad_odd, size_t *bad_at)
 {
@@ -60,6 +145,27 @@ long cli_hex_decode(uint8_t *out, size_t out_cap, const char *s, size_t len,
         out[o++] = (uint8_t)v;
         i = 1;
     }
+#ifdef CLI_HEX_VEC
+    /* Whole blocks; a block with a bad digit is left to the loop below,
+     * which finds its position. The last few digits are done as one more
+     * block that overlaps the one before (the overlap decodes to the same
+     * bytes), when there are 16 digits to read. */
+    if (len - i >= 16) {
+        size_t n = (len - i) / 16;
+        if (hex_decode_blocks(out + o, s + i, n)) {
+            i += 16 * n;
+            o += 8 * n;
+        }
+        /* else: the scalar loop below finds the bad character */
+    }
+    if (i < len && len - i < 16 && i >= 16 - (len - i) && !(len & 1)) {
+        size_t back = 16 - (len - i); /* even: len and i are even here */
+        if (hex16_decode(out + o - back / 2, s + i - back)) {
+            o += (len - i) / 2;
+            i = len;
+        }
+    }
+#endif
     for (; i < len; i += 2) {
         unsigned hi = hex_tab[(unsigned char)s[i]];
         unsigned lo = hex_tab[(unsigned char)s[i + 1]];
@@ -75,7 +181,25 @@ long cli_hex_decode(uint8_t *out, size_t out_cap, const char *s, size_t len,
 char *cli_hex_encode(char *out, const uint8_t *in, size_t len)
 {
     static const char digits[] = "0123456789abcdef";
-    for (size_t i = 0; i < len; i++) {
+    size_t i = 0;
+#ifdef CLI_HEX_VEC
+    for (; len - i >= 16; i += 16, out += 32) {
+        hex8_encode(out, in + i);
+        hex8_encode(out + 16, in + i + 8);
+    }
+    if (len - i >= 8) {
+        hex8_encode(out, in + i);
+        i += 8;
+        out += 16;
+    }
+    if (i < len && i >= 8) { /* the tail: 8 bytes overlapping the last ones */
+        size_t back = 8 - (len - i);
+        hex8_encode(out - 2 * back, in + i - back);
+        out += 2 * (len - i);
+        i = len;
+    }
+#endif
+    for (; i < len; i++) {
         *out++ = digits[in[i] >> 4];
         *out++ = digits[in[i] & 15];
     }

@@ -4,15 +4,27 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* index_hash is FNV-1a over the bytes with a 64-bit finaliser (murmur3's
- * fmix64) so that keys differing only in their last bytes — KIs that end
- * in a message counter — spread over the whole table. */
+/* index_hash mixes the key eight bytes at a time (multiply and rotate, then
+ * murmur3's fmix64 finaliser), so that keys differing only in their last
+ * bytes - KIs that end in a message counter - spread over the whole table.
+ * A KI costs two rounds. The keys are public (KIs, UIDs). */
 static uint64_t index_hash(const uint8_t *p, size_t n)
 {
-    uint64_t h = 0xcbf29ce484222325ull;
-    for (size_t i = 0; i < n; i++) {
-        h ^= p[i];
-        h *= 0x100000001b3ull;
+    uint64_t h = 0x9e3779b97f4a7c15ull ^ (uint64_t)n;
+    while (n >= 8) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+        h = (h ^ w) * 0xff51afd7ed558ccdull;
+        h = (h << 31) | (h >> 33);
+        p += 8;
+        n -= 8;
+    }
+    if (n) {
+        uint64_t w = 0;
+        for (size_t i = 0; i < n; i++)
+            w |= (uint64_t)p[i] << (8 * i);
+        h = (h ^ w) * 0xff51afd7ed558ccdull;
+        h = (h << 31) | (h >> 33);
     }
     h ^= h >> 33;
     h *= 0xff51afd7ed558ccdull;

@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include <jansson.h>
 
@@ -50,11 +51,31 @@ void keyring_wiping_alloc(void)
     json_set_alloc_funcs(wiping_malloc, wiping_free);
 }
 
+/* big_alloc allocates bytes aligned to align; a large block (the key sets
+ * and the KI index of a big keyring) is aligned to 2 MiB and marked for
+ * transparent huge pages, so looking records' key sets up at random does
+ * not miss the TLB on every record. Free with free(). */
+#define BIG_PAGE (2u << 20)
+static void *big_alloc(size_t align, size_t bytes)
+{
+    void *p;
+    if (bytes < 2 * (size_t)BIG_PAGE)
+        return aligned_alloc(align, (bytes + align - 1) / align * align);
+    bytes = (bytes + BIG_PAGE - 1) / BIG_PAGE * BIG_PAGE;
+    p = aligned_alloc(BIG_PAGE, bytes);
+#ifdef MADV_HUGEPAGE
+    if (p)
+        (void)madvise(p, bytes, MADV_HUGEPAGE); /* advice only: may be refused */
+#endif
+    return p;
+}
+
 /* ------------------------------------------------------------ messages */
 
 struct kr_ctx {
     const char *name;   /* file name */
     size_t number;      /* entry number */
+    const char *what;   /* NULL: "keyring NAME: entry N"; else this text */
     char who[256];      /* " (ROTPublicUID x, EncryptedHeader y)" or "" */
     char *err;
     size_t err_len;
@@ -85,8 +106,12 @@ static int entry_fail(struct kr_ctx *c, const char *field, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(reason, sizeof reason, fmt, ap);
     va_end(ap);
-    snprintf(c->err, c->err_len, "keyring %s: entry %zu%s: %s%s%s", c->name,
-             c->number, c->who, field ? field : "", field ? ": " : "", reason);
+    if (c->what)
+        snprintf(c->err, c->err_len, "%s%s: %s%s%s", c->what, c->who, field ? field : "",
+                 field ? ": " : "", reason);
+    else
+        snprintf(c->err, c->err_len, "keyring %s: entry %zu%s: %s%s%s", c->name,
+                 c->number, c->who, field ? field : "", field ? ": " : "", reason);
     return -1;
 }
 
@@ -444,6 +469,7 @@ static int build_entry(struct keyring *kr, const e2e_engine *eng, json_t *obj, s
 
     c.name = kr->name;
     c.number = number;
+    c.what = NULL;
     c.err = err;
     c.err_len = err_len;
     describe(&c, obj);
@@ -466,7 +492,7 @@ static int build_entry(struct keyring *kr, const e2e_engine *eng, json_t *obj, s
 static int kr_alloc(struct keyring *kr, size_t n, char *err, size_t err_len)
 {
     size_t bytes = (n ? n : 1) * sizeof(e2e_keyset);
-    kr->ks = aligned_alloc(alignof(e2e_keyset), bytes);
+    kr->ks = big_alloc(alignof(e2e_keyset), bytes);
     kr->e = calloc(n ? n : 1, sizeof kr->e[0]);
     if (!kr->ks || !kr->e) {
         snprintf(err, err_len, "keyring %s: out of memory for %zu key sets", kr->name, n);
@@ -551,7 +577,7 @@ out:
 }
 
 static int load_ndjson(struct keyring *kr, const e2e_engine *eng, const char *buf,
-                       size_t len, char *err, size_t err_len)
+                       size_t len, unsigned flags, char *err, size_t err_len)
 {
     size_t count = 0, i = 0, lineno = 0;
     const char *p, *end = buf + len;
@@ -566,7 +592,7 @@ static int load_ndjson(struct keyring *kr, const e2e_engine *eng, const char *bu
             count++;
         p = nl ? nl + 1 : end;
     }
-    if (count == 0) {
+    if (count == 0 && !(flags & KR_ALLOW_EMPTY)) {
         snprintf(err, err_len, "keyring %s: no key sets (empty file)", kr->name);
         return -1;
     }
@@ -574,7 +600,7 @@ static int load_ndjson(struct keyring *kr, const e2e_engine *eng, const char *bu
         return -1;
     for (p = buf; p < end;) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
-        const char *s = p;
+        const char *s = p, *start = p;
         size_t n = (nl ? (size_t)(nl - p) : (size_t)(end - p));
         json_error_t je;
         json_t *obj;
@@ -586,6 +612,14 @@ static int load_ndjson(struct keyring *kr, const e2e_engine *eng, const char *bu
         if (!n)
             continue;
         obj = json_loadb(s, n, JSON_REJECT_DUPLICATES, &je);
+        if (!obj && !nl && (flags & KR_SKIP_TORN)) {
+            /* The last line, with no newline, is not JSON: a write cut
+             * short. Leave it out and say where it starts. */
+            kr->torn_at = (size_t)(start - buf);
+            kr->torn_len = (size_t)(end - start);
+            kr->torn_line = lineno;
+            break;
+        }
         if (!obj) {
             snprintf(err, err_len, "keyring %s: entry %zu: bad JSON at column %d: %s "
                      "(an NDJSON keyring holds one object per line)", kr->name, lineno,
@@ -597,32 +631,48 @@ static int load_ndjson(struct keyring *kr, const e2e_engine *eng, const char *bu
         if (r)
             return -1;
     }
+    if (kr->n == 0 && !(flags & KR_ALLOW_EMPTY)) {
+        snprintf(err, err_len, "keyring %s: no key sets (empty file)", kr->name);
+        return -1;
+    }
     return 0;
 }
 
-int keyring_load_buffer(struct keyring *kr, const e2e_engine *eng, const char *name,
-                        const char *buf, size_t len, char *err, size_t err_len)
+int keyring_load_buffer_opts(struct keyring *kr, const e2e_engine *eng, const char *name,
+                             const char *buf, size_t len, unsigned flags, char *err,
+                             size_t err_len)
 {
     size_t k = 0;
 
     memset(kr, 0, sizeof *kr);
     kr->name = name;
+    kr->format = KR_FORMAT_NDJSON;
+    kr->tail_newline = len == 0 || buf[len - 1] == '\n';
     while (k < len && cli_is_space((unsigned char)buf[k]))
         k++;
     if (k == len) {
+        if (flags & KR_ALLOW_EMPTY)
+            return kr_alloc(kr, 0, err, err_len);
         snprintf(err, err_len, "keyring %s: no key sets (empty file)", name);
         return -1;
     }
-    if (buf[k] == '[')
+    if (buf[k] == '[') {
+        kr->format = KR_FORMAT_ARRAY;
         return load_array(kr, eng, buf, len, err, err_len);
+    }
     if (buf[k] == '{') {
         /* One object over several lines (a saved REST response)? */
         json_t *one = json_loadb(buf, len, JSON_REJECT_DUPLICATES, NULL);
         if (one) {
             int r = -1;
             size_t line = 1; /* numbered like NDJSON: the line it starts on */
+            const char *s = buf + k;
+            size_t n = len - k;
             for (size_t i = 0; i < k; i++)
                 line += buf[i] == '\n';
+            cli_trim(&s, &n);
+            if (memchr(s, '\n', n))
+                kr->format = KR_FORMAT_OBJECT;
             if (json_is_object(one) && kr_alloc(kr, 1, err, err_len) == 0)
                 r = build_entry(kr, eng, one, 0, line, err, err_len);
             json_decref(one);
@@ -630,11 +680,17 @@ int keyring_load_buffer(struct keyring *kr, const e2e_engine *eng, const char *n
                 return r;
         }
     }
-    return load_ndjson(kr, eng, buf, len, err, err_len);
+    return load_ndjson(kr, eng, buf, len, flags, err, err_len);
 }
 
-int keyring_load(struct keyring *kr, const e2e_engine *eng, const char *path, char *err,
-                 size_t err_len)
+int keyring_load_buffer(struct keyring *kr, const e2e_engine *eng, const char *name,
+                        const char *buf, size_t len, char *err, size_t err_len)
+{
+    return keyring_load_buffer_opts(kr, eng, name, buf, len, 0, err, err_len);
+}
+
+int keyring_load_opts(struct keyring *kr, const e2e_engine *eng, const char *path,
+                      unsigned flags, char *err, size_t err_len)
 {
     FILE *f = fopen(path, "rb");
     char *buf = NULL;
@@ -680,30 +736,141 @@ int keyring_load(struct keyring *kr, const e2e_engine *eng, const char *path, ch
         return -1;
     }
     fclose(f);
-    r = keyring_load_buffer(kr, eng, path, buf, len, err, err_len);
+    r = keyring_load_buffer_opts(kr, eng, path, buf, len, flags, err, err_len);
     cli_wipe(buf, len);
     free(buf);
     return r;
 }
 
+int keyring_load(struct keyring *kr, const e2e_engine *eng, const char *path, char *err,
+                 size_t err_len)
+{
+    return keyring_load_opts(kr, eng, path, 0, err, err_len);
+}
+
+int keyring_entry_parse(const e2e_engine *eng, const char *what, const char *text, size_t len,
+                        e2e_keyset *ks, struct kr_entry *e, char *err, size_t err_len)
+{
+    struct kr_ctx c;
+    struct decoded d;
+    json_error_t je;
+    json_t *obj = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+    int r;
+
+    memset(e, 0, sizeof *e);
+    if (!obj) {
+        snprintf(err, err_len, "%s: bad JSON at column %d: %s", what, je.column, je.text);
+        return -1;
+    }
+    c.name = what;
+    c.number = 0;
+    c.what = what;
+    c.err = err;
+    c.err_len = err_len;
+    describe(&c, obj);
+    memset(&d, 0, sizeof d);
+    r = build_entry_inner(&c, eng, obj, ks, e, &d);
+    cli_wipe(&d, sizeof d);
+    json_decref(obj);
+    if (r != 0) {
+        e2e_keyset_clear(ks);
+        free(e->uid);
+        e->uid = NULL;
+    }
+    return r;
+}
+
 /* ------------------------------------------------------------ indexes */
+
+/* ki_hash mixes a KI (up to 16 bytes; public) into 64 bits: two word
+ * multiplies and murmur3's fmix64, so KIs that differ only in a message
+ * counter or their last bytes spread over the whole table. */
+static inline uint64_t load64(const uint8_t *p)
+{
+    uint64_t w;
+    memcpy(&w, p, 8);
+    return w;
+}
+
+static inline uint32_t load32(const uint8_t *p)
+{
+    uint32_t w;
+    memcpy(&w, p, 4);
+    return w;
+}
+
+/* ki_words reads a KI into two words (12 and 16 bytes without a call; any
+ * other length, which no valid KI has, byte by byte). */
+static inline void ki_words(const uint8_t *ki, size_t len, uint64_t *w0, uint64_t *w1)
+{
+    if (len == 16) {
+        *w0 = load64(ki);
+        *w1 = load64(ki + 8);
+    } else if (len == 12) {
+        *w0 = load64(ki);
+        *w1 = load32(ki + 8);
+    } else {
+        uint8_t b[16] = {0};
+        for (size_t i = 0; i < len && i < 16; i++)
+            b[i] = ki[i];
+        *w0 = load64(b);
+        *w1 = load64(b + 8);
+    }
+}
+
+static inline uint64_t ki_hash(const uint8_t *ki, size_t len)
+{
+    uint64_t w0, w1, h;
+    ki_words(ki, len, &w0, &w1);
+    h = (w0 * 0x9e3779b97f4a7c15ull) ^ ((w1 + len) * 0xc2b2ae3d27d4eb4full);
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ull;
+    h ^= h >> 33;
+    return h;
+}
+
+static inline int ki_slot_is(const struct kr_ki_slot *s, const uint8_t *ki, size_t len)
+{
+    uint64_t a0, a1, b0, b1;
+    if (s->len != len)
+        return 0;
+    ki_words(ki, len, &a0, &a1);
+    ki_words(s->ki, len, &b0, &b1);
+    return a0 == b0 && a1 == b1;
+}
 
 int keyring_index_ki(struct keyring *kr, FILE *warn)
 {
-    size_t dups = 0, first_new = 0, first_old = 0;
+    size_t dups = 0, first_new = 0, first_old = 0, cap = 16;
     if (kr->have_ki)
         return 0;
-    if (cli_index_init(&kr->by_ki, kr->n))
+    /* load factor at most 2/3: a hit is found in its first or second slot
+     * (two per cache line), and the table stays small enough to cache */
+    while (cap < kr->n + kr->n / 2 + 1)
+        cap <<= 1;
+    kr->by_ki.slots = big_alloc(64, cap * sizeof(struct kr_ki_slot));
+    if (!kr->by_ki.slots)
         return -1;
+    memset(kr->by_ki.slots, 0, cap * sizeof(struct kr_ki_slot));
+    kr->by_ki.mask = cap - 1;
     for (size_t i = 0; i < kr->n; i++) {
-        uint32_t old;
-        int r = cli_index_put(&kr->by_ki, kr->e[i].ki, kr->e[i].ki_len, (uint32_t)i, &old);
-        if (r < 0)
-            return -1;
-        if (r == 1 && dups++ == 0) {
-            first_new = kr->e[i].number;
-            first_old = kr->e[old].number;
+        const struct kr_entry *e = &kr->e[i];
+        size_t j = (size_t)ki_hash(e->ki, e->ki_len) & kr->by_ki.mask;
+        struct kr_ki_slot *s;
+        for (;; j = (j + 1) & kr->by_ki.mask) {
+            s = &kr->by_ki.slots[j];
+            if (!s->val || ki_slot_is(s, e->ki, e->ki_len))
+                break;
         }
+        if (s->val && dups++ == 0) {
+            first_new = e->number;
+            first_old = kr->e[s->val - 1].number;
+        }
+        memcpy(s->ki, e->ki, e->ki_len);
+        s->len = e->ki_len;
+        s->val = (uint32_t)i + 1; /* the later entry wins */
     }
     if (dups && warn)
         fprintf(warn, "e2ecrypt: keyring %s: warning: %zu entr%s repeat%s the KI of an "
@@ -732,12 +899,41 @@ int keyring_index_uid(struct keyring *kr)
     return 0;
 }
 
+static const e2e_keyset *find_ki_at(const struct keyring *kr, const uint8_t *ki, size_t len,
+                                     uint64_t h)
+{
+    for (size_t j = (size_t)h & kr->by_ki.mask;; j = (j + 1) & kr->by_ki.mask) {
+        const struct kr_ki_slot *s = &kr->by_ki.slots[j];
+        if (!s->val)
+            return NULL;
+        if (ki_slot_is(s, ki, len))
+            return &kr->ks[s->val - 1];
+    }
+}
+
 const e2e_keyset *keyring_find_ki(const struct keyring *kr, const uint8_t *ki, size_t len)
 {
-    uint32_t i;
-    if (!kr->have_ki || !cli_index_get(&kr->by_ki, ki, len, &i))
+    if (!kr->have_ki || len > E2E_KI_MAX)
         return NULL;
-    return &kr->ks[i];
+    return find_ki_at(kr, ki, len, ki_hash(ki, len));
+}
+
+uint64_t keyring_prefetch_ki(const struct keyring *kr, const uint8_t *ki, size_t len)
+{
+    uint64_t h;
+    if (!kr->have_ki || len > E2E_KI_MAX)
+        return 0;
+    h = ki_hash(ki, len);
+    __builtin_prefetch(&kr->by_ki.slots[(size_t)h & kr->by_ki.mask]);
+    return h;
+}
+
+const e2e_keyset *keyring_find_ki_hashed(const struct keyring *kr, const uint8_t *ki,
+                                         size_t len, uint64_t hash)
+{
+    if (!kr->have_ki || len > E2E_KI_MAX)
+        return NULL;
+    return find_ki_at(kr, ki, len, hash);
 }
 
 const e2e_keyset *keyring_find_uid(const struct keyring *kr, const char *uid)
@@ -758,7 +954,7 @@ void keyring_free(struct keyring *kr)
     free(kr->ks);
     free(kr->e);
     if (kr->have_ki)
-        cli_index_free(&kr->by_ki);
+        free(kr->by_ki.slots);
     if (kr->have_uid)
         cli_index_free(&kr->by_uid);
     memset(kr, 0, sizeof *kr);

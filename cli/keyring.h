@@ -38,6 +38,20 @@
 #include "e2ecrypt.h"
 #include "index.h"
 
+/* kr_ki_slot is one slot of the KI index: the KI itself is in the slot, so
+ * a lookup touches one cache line (two slots per 64-byte line). */
+struct kr_ki_slot {
+    uint8_t ki[E2E_KI_MAX];
+    uint32_t val;           /* entry number + 1; 0: empty */
+    uint8_t len;
+    uint8_t pad[11];
+};
+
+struct kr_ki_index {
+    struct kr_ki_slot *slots;
+    size_t mask;            /* capacity - 1 (a power of two) */
+};
+
 struct kr_entry {
     uint8_t ki[E2E_KI_MAX]; /* the index key: EncryptedHeader bytes, else KIV */
     uint8_t ki_len;
@@ -45,12 +59,19 @@ struct kr_entry {
     size_t number;          /* the entry number used in messages */
 };
 
+enum { KR_FORMAT_NDJSON, KR_FORMAT_ARRAY, KR_FORMAT_OBJECT };
+
 struct keyring {
     const char *name;       /* the file name, for messages */
+    int format;             /* KR_FORMAT_*: NDJSON (a one-line object too), a
+                               JSON array, or one object over several lines */
+    int tail_newline;       /* the text is empty or ends in '\n' */
+    size_t torn_at, torn_len, torn_line; /* KR_SKIP_TORN: the torn last line
+                               left out (torn_len 0: none) */
     e2e_keyset *ks;         /* n expanded key sets, 64-byte aligned */
     struct kr_entry *e;     /* n entries, parallel to ks */
     size_t n;
-    struct cli_index by_ki; /* built by keyring_index_ki */
+    struct kr_ki_index by_ki; /* built by keyring_index_ki */
     struct cli_index by_uid;/* built by keyring_index_uid */
     int have_ki, have_uid;
 };
@@ -67,6 +88,30 @@ int keyring_load_buffer(struct keyring *kr, const e2e_engine *eng,
                         const char *name, const char *buf, size_t len,
                         char *err, size_t err_len);
 
+/* Flags of keyring_load_opts, for a keyring that is also the cache that
+ * 'open --fetch' appends to:
+ *   KR_ALLOW_EMPTY  an empty file (or one of blank lines) is a keyring of
+ *                   no entries, not an error;
+ *   KR_SKIP_TORN    NDJSON: a last line that has no newline and is not JSON
+ *                   (an append cut short) is left out, and torn_at,
+ *                   torn_len and torn_line say where it is. Any other bad
+ *                   line is still an error. */
+#define KR_ALLOW_EMPTY 1u
+#define KR_SKIP_TORN 2u
+int keyring_load_opts(struct keyring *kr, const e2e_engine *eng, const char *path,
+                      unsigned flags, char *err, size_t err_len);
+int keyring_load_buffer_opts(struct keyring *kr, const e2e_engine *eng, const char *name,
+                             const char *buf, size_t len, unsigned flags, char *err,
+                             size_t err_len);
+
+/* keyring_entry_parse checks text (len bytes: one JSON object, e.g. a REST
+ * API response) exactly as keyring_load checks an entry, and expands it into
+ * ks. e gets the index KI and the ROTPublicUID (e->uid: malloc'd, the
+ * caller frees it). Messages start with what (e.g. "--fetch: KI 2a00..:
+ * response"). Returns 0, or -1 with err set and ks wiped. */
+int keyring_entry_parse(const e2e_engine *eng, const char *what, const char *text, size_t len,
+                        e2e_keyset *ks, struct kr_entry *e, char *err, size_t err_len);
+
 /* keyring_index_ki builds the KI index (for open and seal --ki); duplicate
  * KIs are reported once on warn (if not NULL). Returns 0, -1 on OOM. */
 int keyring_index_ki(struct keyring *kr, FILE *warn);
@@ -76,6 +121,13 @@ int keyring_index_uid(struct keyring *kr);
 /* keyring_find_ki returns the key set for the KI ki (len bytes) or NULL. */
 const e2e_keyset *keyring_find_ki(const struct keyring *kr, const uint8_t *ki,
                                   size_t len);
+/* keyring_prefetch_ki starts loading the index slot keyring_find_ki will
+ * read for ki and returns ki's hash for keyring_find_ki_hashed: a batch
+ * prefetches every record's slot, then looks them up, so the cache misses
+ * of a large keyring overlap. */
+uint64_t keyring_prefetch_ki(const struct keyring *kr, const uint8_t *ki, size_t len);
+const e2e_keyset *keyring_find_ki_hashed(const struct keyring *kr, const uint8_t *ki,
+                                         size_t len, uint64_t hash);
 /* keyring_find_uid returns the key set for ROTPublicUID text uid or NULL. */
 const e2e_keyset *keyring_find_uid(const struct keyring *kr, const char *uid);
 

@@ -43,17 +43,29 @@ void sb_free(struct strbuf *sb);
 struct rec {
     size_t line;      /* 1-based line number in the input */
     int bad;          /* 1: malformed line (data not usable) */
-    char *id;         /* compact JSON text of "id", or NULL when not given */
+    char *id;         /* compact JSON text of "id" (NUL-terminated, inside
+                         idbuf), or NULL when not given */
     uint8_t *data;    /* decoded bytes (len), buffer reused across records */
     size_t len, cap;
     size_t digits;    /* hex digits as given (legacy XOR pads to this) */
+    char *idbuf;      /* id storage, reused across records (id_cap bytes) */
+    size_t id_cap;
+    size_t id_len;    /* strlen(id) when id is set */
 };
 
 /* rec_parse parses one line (len bytes, newline included or not) into r,
- * reusing r's buffers. pad_odd allows an odd digit count (a leading 0
+ * reusing r's buffers: once they have grown to the largest record seen, a
+ * record costs no allocation. pad_odd allows an odd digit count (a leading 0
  * nibble is implied: legacy Sigfox integers). Returns 0 for a blank line
  * (r untouched but for id, which is cleared), 1 for a record (r->bad says
- * whether it is malformed). */
+ * whether it is malformed).
+ *
+ * JSON records: the common shapes (an object whose members are strings of
+ * printable ASCII without escapes, integers, true, false or null) are read
+ * by a small scanner in place; anything else (escapes, non-ASCII, numbers
+ * with a fraction or exponent, nested values, duplicate or many members)
+ * goes to jansson. Both give the same result for any line the scanner
+ * accepts: the id is the compact JSON jansson would print. */
 int rec_parse(struct rec *r, const char *line, size_t len, int pad_odd);
 
 /* rec_free releases r's buffers. */
@@ -66,5 +78,11 @@ void rec_free(struct rec *r);
 void rec_format_open(struct strbuf *sb, const struct rec *r, e2e_status st,
                      const char *mode, const uint8_t *ki, size_t ki_len,
                      const uint8_t *pt, size_t pt_len);
+/* rec_format_open_n is rec_format_open with the status token
+ * (e2e_status_name(st)) and the mode, and their lengths, given. */
+void rec_format_open_n(struct strbuf *sb, const struct rec *r, e2e_status st,
+                       const char *status, size_t status_len, const char *mode,
+                       size_t mode_len, const uint8_t *ki, size_t ki_len, const uint8_t *pt,
+                       size_t pt_len);
 
 #endif /* E2E_CLI_RECORDS_H */

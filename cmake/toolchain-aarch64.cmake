@@ -81,5 +81,15 @@ find_program(E2E_QEMU_AARCH64 qemu-aarch64)
 if(NOT E2E_QEMU_AARCH64)
   set(E2E_QEMU_AARCH64 qemu-aarch64)
 endif()
+# qemu's -L root for the target's loader: with the multiarch libc6:arm64
+# installed (scripts/aarch64-test installs it with the arm64 libraries), "/"
+# pairs /lib/ld-linux-aarch64.so.1 with the same libc the binaries link; the
+# cross toolchain's own loader (/usr/aarch64-linux-gnu) with that libc hangs
+# in pthread_create, and the CLI starts threads by default.
+if(EXISTS /lib/ld-linux-aarch64.so.1)
+  set(E2E_QEMU_ROOT /)
+else()
+  set(E2E_QEMU_ROOT /usr/${E2E_CROSS_TRIPLE})
+endif()
 set(CMAKE_CROSSCOMPILING_EMULATOR
-    "${E2E_QEMU_AARCH64};-cpu;${E2E_QEMU_CPU};-L;/usr/${E2E_CROSS_TRIPLE}")
+    "${E2E_QEMU_AARCH64};-cpu;${E2E_QEMU_CPU};-L;${E2E_QEMU_ROOT}")

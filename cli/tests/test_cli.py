@@ -2,8 +2,10 @@
 """CLI tests for e2ecrypt, run through the real binary.
 
 Usage: test_cli.py PATH/TO/e2ecrypt GROUP
-GROUP is one of: help ki xor keyring open seal oracle gen (ctest runs each
-as its own test, cli_GROUP). Standard library only.
+GROUP is one of: help ki xor keyring open seal oracle gen stream fetch
+faults crash (ctest runs each as its own test, cli_GROUP). Standard library
+only. fetch, faults and crash run a mock of the REST API (mock_api.py) on
+127.0.0.1 inside this process, on a port the system picks.
 
 Independent oracles, so the tool is not only checked against itself:
   - HMAC_SHA256 records are built with Python's hmac/hashlib;
@@ -24,13 +26,37 @@ import os
 import re
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 
 BIN = os.path.abspath(sys.argv[1])
 # A cross build runs the tool under an emulator ("qemu-aarch64 -cpu max ...").
 EMULATOR = shlex.split(os.environ.get("E2E_TEST_EMULATOR", ""))
+
+
+def _matching_loader(cmd):
+    """_matching_loader: qemu's -L prefix (the cross toolchain's sysroot)
+    supplies the dynamic loader, but the libraries the tool links (jansson,
+    curl) and so libc come from Debian's multiarch directories: a loader and
+    a libc of different glibc builds, under which pthread_create hangs (the
+    tool starts threads by default). When the architecture's own loader is
+    installed with its multiarch libc, run with -L / so the two match."""
+    out = list(cmd)
+    for i, a in enumerate(out[:-1]):
+        if a == "-L" and out[i + 1] != "/":
+            libdir = os.path.join(out[i + 1], "lib")
+            loaders = [n for n in (os.listdir(libdir) if os.path.isdir(libdir) else [])
+                       if n.startswith("ld-linux")]
+            if loaders and all(os.path.exists(os.path.join("/lib", n)) for n in loaders):
+                out[i + 1] = "/"
+    return out
+
+
+EMULATOR = _matching_loader(EMULATOR)
 GROUP = sys.argv[2]
 TMP = tempfile.mkdtemp(prefix="e2ecrypt-cli-")
 OPENSSL = shutil.which("openssl")
@@ -55,6 +81,7 @@ def run(args, stdin="", env=None):
     """run the tool; returns (exit status, stdout, stderr) as text."""
     e = dict(os.environ)
     e.pop("E2E_IMPL", None)
+    e.pop("E2E_API_TOKEN", None)
     if env:
         e.update(env)
     p = subprocess.run(EMULATOR + [BIN] + args, input=stdin.encode(), capture_output=True, env=e,
@@ -882,9 +909,695 @@ def t_gen():
     rc, out, err = run(["gen", "--keys-out", kf2, "--records-out", rf2, "--devices", "0"])
     check(rc == 2, "gen: --devices 0 -> exit 2", rc)
 
+# ---------------------------------------------------------------- streaming
+
+def run_proc(args, stdin=b"", env=None, timeout=300):
+    """run_proc runs the tool with bytes in and out; returns (rc, out, err, maxrss KiB)."""
+    e = dict(os.environ)
+    e.pop("E2E_IMPL", None)
+    e.pop("E2E_API_TOKEN", None)
+    if env:
+        e.update(env)
+    p = subprocess.Popen(EMULATOR + [BIN] + args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, env=e)
+    out_err = {}
+
+    def feed():
+        try:
+            p.stdin.write(stdin)
+            p.stdin.close()
+        except BrokenPipeError:
+            pass
+
+    t = threading.Thread(target=feed)
+    t.start()
+    def drain(name, f):
+        out_err[name] = f.read()
+    t1 = threading.Thread(target=drain, args=("out", p.stdout))
+    t2 = threading.Thread(target=drain, args=("err", p.stderr))
+    t1.start()
+    t2.start()
+    _, status, ru = os.wait4(p.pid, 0)
+    p.returncode = os.waitstatus_to_exitcode(status)
+    t.join()
+    t1.join()
+    t2.join()
+    return p.returncode, out_err["out"], out_err["err"].decode("utf-8", "replace"), ru.ru_maxrss
+
+
+def xor_model(line, key):
+    """xor_model: byte-mode e2ecrypt xor of one input line (None: blank)."""
+    s = line.strip(" \t\r\n\v\f")
+    if s == "":
+        return None
+    try:
+        if len(s) % 2:
+            raise ValueError
+        b = bytes.fromhex(s)
+        if any(c not in "0123456789abcdefABCDEF" for c in s):
+            raise ValueError
+    except ValueError:
+        return "malformed"
+    if len(b) > len(key):
+        return "malformed"
+    return bytes(x ^ y for x, y in zip(b, key[len(key) - len(b):])).hex()
+
+
+def t_stream():
+    key = det("stream-key", 12)
+    # ~3 MB of lines of every length around several chunk boundaries: hex
+    # of 0..13 bytes, upper case, blank lines, CRLF, spaces, junk, and no
+    # newline after the last line.
+    parts = []
+    i = 0
+    size = 0
+    while size < 3 * 1024 * 1024 + 4321:
+        k = i % 17
+        if k == 0:
+            l = ""
+        elif k == 1:
+            l = "  " + det("s", 5 + i % 7).hex().upper() + " \r"
+        elif k == 2:
+            l = "zz" + "0" * (i % 5)
+        elif k == 3:
+            l = "0" * (2 * 13)
+        else:
+            l = det("l%d" % i, i % 13).hex()
+        parts.append(l)
+        size += len(l) + 1
+        i += 1
+    text = "\n".join(parts)  # no newline at the end
+    want = [xor_model(l, key) for l in parts]
+    want = "".join(w + "\n" for w in want if w is not None).encode()
+    f = write("stream.txt", text)
+    outs = {}
+    for threads in ("1", "2", "3", "8"):
+        rc, out, err, _ = run_proc(["xor", "--key", key.hex(), "--in", f, "--threads", threads])
+        outs[threads] = out
+        check(rc == 1 and out == want, "xor --threads %s over chunk boundaries equals the model"
+              % threads, (rc, err, len(out), len(want)))
+    rc, out, err, _ = run_proc(["xor", "--key", key.hex(), "--threads", "2"], text.encode())
+    check(out == want, "xor from a pipe equals the model", (rc, err))
+
+    # open: the same results, byte for byte, whatever the thread count,
+    # on records spanning many chunks.
+    kf, rf = path("st-keys.ndjson"), path("st-recs.txt")
+    rc, out, err = run(["gen", "--keys-out", kf, "--records-out", rf, "--count", "40000",
+                        "--devices", "200", "--seed", "9"])
+    check(rc == 0 and os.path.getsize(rf) > 5 * 1024 * 1024, "gen 40000 records (> 5 MB)",
+          (rc, err))
+    ref = None
+    for threads in ("1", "2", "4"):
+        rc, out, err, _ = run_proc(["open", "--keys", kf, "--in", rf, "--threads", threads,
+                                    "--stats"])
+        check(rc == 0 and out.count(b"\n") == 40000 and b'"status":"ok"' in out,
+              "open --threads %s: 40000 ok results" % threads, (rc, err))
+        check(("%s thread" % threads) in err, "--stats names the thread count", err)
+        if ref is None:
+            ref = out
+        check(out == ref, "open --threads %s: same output, same order as --threads 1" % threads)
+    with open(rf, "rb") as fh:
+        recs_bytes = fh.read()
+    rc, out, err, _ = run_proc(["open", "--keys", kf, "--threads", "2"], recs_bytes)
+    check(out == ref, "open from a pipe, 2 threads: same output")
+    res = [json.loads(l) for l in ref.decode().splitlines()[:3]]
+    rec_lines = recs_bytes.decode().splitlines()
+    for r, l in zip(res, rec_lines):
+        if l.startswith("{"):
+            check(r.get("id") == json.loads(l).get("id"), "ids stay with their records", (r, l))
+
+    # JSON records: the in-place scanner and jansson agree (ids of every
+    # kind, escapes, reals, spaces, duplicates, nesting).
+    k = full_keyring()
+    hm = SUITES["hmac"]
+    good = hmac_wire(hm["auth"], hm["kiv"], hm["ki"], b"HELLO", 16).hex()
+    variants = ['{"id":1,"data":"%s"}', '{ "data" : " %s " , "id" : "a b" }',
+                '{"id":"x\\u0041","data":"%s"}', '{"id":1.25,"data":"%s"}',
+                '{"id":-0,"data":"%s"}', '{"id":[1,{"a":null}],"data":"%s"}',
+                '{"id":1,"data":"%s","id":2}', '{"id":1,"data":"%s",}', '{"data":"%s"} x',
+                '{"id":true,"data":"%s","z":false,"y":null,"w":-12}',
+                '{"id":"\\t","data":"%s"}', '{"data":"\\u0030%s"}', '{"data":"%s\\t"}',
+                '{"id":123456789012345678901234567890,"data":"%s"}', '{"id":"é","data":"%s"}',
+                '{"id":01,"data":"%s"}', '{"id":1e2,"data":"%s"}', '{"data":"%s","extra":[]}',
+                '{"data": "%s"\t}', '{"data":"%s"}\x0b']
+    lines_in = [v % good for v in variants]
+    rc, out, err = run(["open", "--keys", k, "--threads", "1"], "\n".join(lines_in) + "\n")
+    got = lines(out)
+    check(len(got) == len(variants), "one result per JSON variant", (len(got), err))
+    for v, l, g in zip(variants, lines_in, got):
+        # The model: Python's json (duplicates rejected, as jansson does;
+        # integers must fit in 64 bits, as in jansson), after the white-space
+        # trim the tool applies to every line.
+        l = l.strip(" \t\r\n\v\f")
+        try:
+            pairs = json.loads(l, object_pairs_hook=lambda p: p)
+            keys = [a for a, _ in pairs]
+            obj = json.loads(l) if len(keys) == len(set(keys)) else None
+            if obj is not None and isinstance(obj.get("id"), int) and \
+                    not -2**63 <= obj["id"] < 2**63:
+                obj = None
+        except ValueError:
+            obj = None
+        if obj is None or not isinstance(obj.get("data"), str):
+            want_status = "malformed"
+        else:
+            want_status = "ok" if obj["data"].strip(" \t\r\n\v\f").lower() == good else "malformed"
+        r = json.loads(g)
+        check(r["status"] == want_status, "JSON variant %r: %s" % (v, want_status), g)
+        if obj is not None and "id" in obj:
+            check("id" in r and r["id"] == obj["id"], "JSON variant %r: id echoed" % v, g)
+
+    # A line over 16 MiB is one malformed record (no id, no ki); a 15 MiB
+    # one is read whole; the lines around them are not disturbed.
+    big_ok = "2a0000040008003fa6620dff" + "ab" * (15 * 1024 * 1024 // 2 - 12)
+    big_bad = '{"id":5,"data":"' + "2a0000040008003fa6620dff" + "cd" * (17 * 1024 * 1024 // 2) + '"}'
+    inp = good + "\n" + big_ok + "\n" + good + "\n" + big_bad + "\n" + good + "\n"
+    rc, out, err, _ = run_proc(["open", "--keys", k, "--threads", "2"], inp.encode())
+    res = [json.loads(l) for l in out.decode().splitlines()]
+    check([r["status"] for r in res] == ["ok", "unknown_key", "ok", "malformed", "ok"],
+          "15 MiB line read whole, 17 MiB line malformed, neighbours fine",
+          ([r["status"] for r in res], err))
+    if len(res) == 5:
+        check(res[1].get("ki") == "2a0000040008003fa6620dff" and res[3] == {"status": "malformed"},
+              "the over-long line has no id and no ki", (res[1].get("ki"), res[3]))
+
+    # Streaming: a result comes out while the input is still open.
+    e = dict(os.environ)
+    e.pop("E2E_IMPL", None)
+    p = subprocess.Popen(EMULATOR + [BIN, "open", "--keys", k, "--threads", "2"],
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         env=e)
+    p.stdin.write((good + "\n").encode())
+    p.stdin.flush()
+    first = [None]
+    reader = threading.Thread(target=lambda: first.__setitem__(0, p.stdout.readline()))
+    reader.start()
+    reader.join(20)
+    check(first[0] is not None and b'"status":"ok"' in first[0],
+          "a record's result is written before the input ends", first[0])
+    p.stdin.write((bad_hex_line() + "\n").encode())
+    p.stdin.close()
+    rest = p.stdout.read()
+    p.wait(60)
+    check(p.returncode == 1 and b"malformed" in rest, "the stream then ends normally",
+          (p.returncode, rest))
+
+    # --progress: periodic lines on stderr (not a terminal here) only when
+    # asked for.
+    p = subprocess.Popen(EMULATOR + [BIN, "open", "--keys", k, "--progress", "--threads", "1"],
+                         stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                         env=e)
+    p.stdin.write(((good + "\n") * 500).encode())
+    p.stdin.flush()
+    time.sleep(1.6)
+    p.stdin.write(((good + "\n") * 500).encode())
+    p.stdin.close()
+    perr = p.stderr.read().decode()
+    p.wait(60)
+    prog = re.findall(r"e2ecrypt open: (\d+) records, (\d+) ok, (\d+) failed, \d+ records/s", perr)
+    check(len(prog) >= 2, "--progress: a line while running and one at the end", perr)
+    check(prog and prog[-1] == ("1000", "1000", "0"), "--progress: final counts", prog)
+    check(prog and int(prog[0][0]) < 1000, "--progress: the first line is mid-run", prog)
+    rc, out, err = run(["open", "--keys", k], (good + "\n") * 10)
+    check(err == "", "no progress without --progress when stderr is not a terminal", err)
+
+    # Memory stays flat: peak RSS for a 4x larger input grows by (much)
+    # less than the input. (Peak RSS through a small launcher: a child forked
+    # from this big test process would count the parent's pages.)
+    blob = "".join(det("m%d" % i, 12).hex() + "\n" for i in range(4096)).encode()
+    f1 = path("m1.txt")
+    f4 = path("m4.txt")
+    with open(f1, "wb") as fh:
+        for _ in range(400):
+            fh.write(blob)  # ~40 MB
+    with open(f4, "wb") as fh:
+        for _ in range(1600):
+            fh.write(blob)  # ~160 MB
+    rss = {}
+    for name, fpath in (("40MB", f1), ("160MB", f4)):
+        for threads in ("1", "2"):
+            rc, out, err, maxrss = peak_rss(["xor", "--key", key.hex(), "--in", fpath,
+                                             "--out", os.devnull, "--threads", threads])
+            check(rc == 0, "xor %s --threads %s" % (name, threads), err)
+            rss[(name, threads)] = maxrss
+    for threads in ("1", "2"):
+        a, b = rss[("40MB", threads)], rss[("160MB", threads)]
+        check(b - a < 8 * 1024 and b < 100 * 1024,
+              "--threads %s: peak RSS flat: %d KiB for 40 MB, %d KiB for 160 MB" % (threads, a, b))
+    os.unlink(f1)
+    os.unlink(f4)
+
+    # Legacy XOR warnings name the right line, in order, past the first
+    # chunk and with several threads.
+    n_before = 150000
+    inp = ("1A2B3C\n" * n_before) + "EF12\n" + ("1A2B3C\n" * 1000) + "EF12\n"
+    rc, out, err, _ = run_proc(["xor", "--key", "ABCDEF1234567890ABCDEF12", "--legacy",
+                                "--threads", "3"], inp.encode())
+    warn = re.findall(r"line (\d+):", err)
+    check(warn == [str(n_before + 1), str(n_before + 1002)],
+          "legacy warnings name lines %d and %d" % (n_before + 1, n_before + 1002), warn)
+
+    # Errors: an output that cannot be written, a bad --threads.
+    if os.path.exists("/dev/full"):
+        rc, out, err = run(["xor", "--key", key.hex(), "--out", "/dev/full"], "00\n" * 10)
+        check(rc == 2 and "writing /dev/full failed" in err, "--out /dev/full -> exit 2", (rc, err))
+    for bad in ("0", "x", "-1", "65"):
+        rc, out, err = run(["open", "--keys", k, "--threads", bad], good + "\n")
+        check(rc == 2 and "--threads" in err, "--threads %s -> usage error" % bad, (rc, err))
+
+
+LAUNCHER = ("import os, sys\n"
+            "pid = os.fork()\n"
+            "if pid == 0:\n"
+            "    os.execvp(sys.argv[1], sys.argv[1:])\n"
+            "_, st, ru = os.wait4(pid, 0)\n"
+            "sys.stderr.write('\\nMAXRSS %d\\n' % ru.ru_maxrss)\n"
+            "sys.exit(os.waitstatus_to_exitcode(st) & 255)\n")
+
+
+def peak_rss(args):
+    """peak_rss runs the tool from a small launcher process and returns
+    (rc, out, err, the tool's peak RSS in KiB)."""
+    e = dict(os.environ)
+    e.pop("E2E_IMPL", None)
+    e.pop("E2E_API_TOKEN", None)
+    p = subprocess.run([sys.executable, "-c", LAUNCHER] + EMULATOR + [BIN] + args,
+                       capture_output=True, env=e, timeout=300)
+    err = p.stderr.decode("utf-8", "replace")
+    m = re.search(r"\nMAXRSS (\d+)\n", err)
+    return p.returncode, p.stdout, err, int(m.group(1)) if m else 1 << 30
+
+
+def bad_hex_line():
+    return "nothex"
+
+
+# ---------------------------------------------------------------- fetch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+
+def entry_ki(e):
+    """entry_ki: the KI a keyring entry is indexed by (hex)."""
+    if e.get("EncryptedHeader"):
+        return e["EncryptedHeader"].strip().lower()
+    return base64.b64decode(e["KIV"]).hex()
+
+
+def record_ki(line):
+    data = json.loads(line)["data"] if line.startswith("{") else line
+    b = bytes.fromhex(data.strip())
+    return b[:16 if b[0] >> 4 == 1 else 12].hex()
+
+
+def api_params(e):
+    """api_params: the REST API's answer for a keyring entry (no EncryptedHeader)."""
+    d = dict(e)
+    d.pop("EncryptedHeader", None)
+    return d
+
+
+def gen_data(name, count, devices, seed):
+    kf, rf = path(name + "-keys.ndjson"), path(name + "-recs.txt")
+    rc, out, err = run(["gen", "--keys-out", kf, "--records-out", rf, "--count", str(count),
+                        "--devices", str(devices), "--seed", str(seed)])
+    check(rc == 0, "gen for %s" % name, err)
+    with open(kf) as f:
+        keys = [json.loads(l) for l in f if l.strip()]
+    with open(rf) as f:
+        recs = [l.rstrip("\n") for l in f]
+    used = []
+    seen = set()
+    for r in recs:
+        ki = record_ki(r)
+        if ki not in seen:
+            seen.add(ki)
+            used.append(ki)
+    return kf, rf, keys, recs, used
+
+
+def reference(name, keys, rf, leave_out):
+    """reference: open's output with the keyring minus leave_out (those KIs
+    are unknown_key), what a run that fetches must print too."""
+    k = write(name + "-ref.ndjson", ndjson(e for e in keys if entry_ki(e) not in leave_out))
+    rc, out, err = run(["open", "--keys", k, "--in", rf])
+    return out
+
+
+SUMMARY = re.compile(r"fetch: (\d+) key sets fetched, (\d+) charged requests \((\d+) retries\), "
+                     r"(\d+) keys rejected, (\d+) cache hits")
+
+
+def summary(err):
+    m = SUMMARY.search(err)
+    check(m is not None, "the summary line has the fetch counts", err)
+    return tuple(int(x) for x in m.groups()) if m else (None,) * 5
+
+
+def cache_lines(f):
+    """cache_lines: every line of the cache file must be a whole, valid entry."""
+    with open(f, "rb") as fh:
+        data = fh.read()
+    check(data == b"" or data.endswith(b"\n"), "cache file ends with a newline", data[-80:])
+    out = []
+    for l in data.split(b"\n")[:-1] if data else []:
+        try:
+            o = json.loads(l)
+        except ValueError:
+            check(False, "cache line is valid JSON", l[:200])
+            continue
+        check(isinstance(o, dict) and "CipherSuite" in o and "EncryptedHeader" in o,
+              "cache line is a key set with its EncryptedHeader", l[:200])
+        out.append(o)
+    return out
+
+
+def t_fetch():
+    from mock_api import MockAPI, TOKEN
+    kf, rf, keys, recs, used = gen_data("fe", 400, 30, 11)
+    by_ki = {entry_ki(e): api_params(e) for e in keys}
+    missing = set(used[:3])                        # the API does not know these: 404
+    db = {k: v for k, v in by_ki.items() if k not in missing}
+    ref = reference("fe", keys, rf, missing)
+    n_known = sum(1 for r in recs if record_ki(r) not in missing)
+    tok = write("token", TOKEN + "\n")
+    cache = path("cache.ndjson")                   # does not exist yet
+    api = MockAPI(uplink=db).start()
+    try:
+        args = ["open", "--keys", cache, "--in", rf, "--fetch", api.url, "--token-file", tok,
+                "--fetch-jobs", "3"]
+        rc, out, err = run(args + ["--threads", "2"])
+        check(rc == 1, "fetch run: exit 1 (some records unknown_key)", (rc, err[-500:]))
+        check(out == ref, "fetch run: every result equals the reference run's",
+              [(a, b) for a, b in zip(lines(out), lines(ref)) if a != b][:2])
+        check(api.violations == [], "requests have the documented headers and body",
+              api.violations[:3])
+        check(all(p == "/v1/e2e/uplink/protectionparameters/get" for p, _ in api.requests),
+              "uplink protectionparameters endpoint", set(p for p, _ in api.requests))
+        per = {k: api.count(k) for k in used}
+        check(all(v == 1 for v in per.values()), "each distinct KI asked for exactly once",
+              [(k, v) for k, v in per.items() if v != 1][:5])
+        check(api.count() == len(used), "charged requests = distinct KIs (%d)" % len(used),
+              api.count())
+        check(1 <= api.max_inflight <= 3, "at most --fetch-jobs requests at once",
+              api.max_inflight)
+        fetched, requests, retries, rejected, hits = summary(err)
+        check((fetched, requests, retries, rejected) == (len(used) - 3, len(used), 0, 3),
+              "summary: fetched, charged requests, retries, rejected",
+              (fetched, requests, retries, rejected))
+        check(hits is not None and hits <= n_known, "summary: cache hits", hits)
+        check(err.count("HTTP 404") == 3 and "unknown_key" in err,
+              "each rejected KI is named once on stderr", err)
+        cached = cache_lines(cache)
+        eh = [o["EncryptedHeader"] for o in cached]
+        check(sorted(eh) == sorted(set(used) - missing), "the cache holds each fetched key set once",
+              (len(eh), len(set(used) - missing)))
+        check(all(o == dict(db[o["EncryptedHeader"]], EncryptedHeader=o["EncryptedHeader"])
+                  for o in cached), "cache lines are the API's answers plus EncryptedHeader")
+        check(os.stat(cache).st_mode & 0o777 == 0o600, "the cache file is created mode 0600",
+              oct(os.stat(cache).st_mode))
+
+        # A restart asks for nothing it has cached; only the rejected KIs
+        # (unknown to the API last time) are asked again.
+        api.reset_counts()
+        rc, out, err = run(args + ["--threads", "1"])
+        check(out == ref, "restart: the same results", err[-300:])
+        check(sorted(k for _, k in api.requests) == sorted(missing),
+              "restart: no cached KI asked for again (%d requests, the 3 rejected ones)"
+              % api.count(), api.requests[:5])
+        fetched, requests, retries, rejected, hits = summary(err)
+        check((fetched, requests, rejected, hits) == (0, 3, 3, n_known),
+              "restart summary: 0 fetched, 3 requests, 3 rejected, every known record a "
+              "cache hit", (fetched, requests, rejected, hits, n_known))
+        check(len(cache_lines(cache)) == len(used) - 3, "restart: the cache is unchanged")
+        rc, out, err = run(["open", "--keys", cache, "--in", rf])
+        check(out == ref, "the cache is a keyring for a plain open", err[-300:])
+
+        # Many chunks, two threads, one slow API: concurrent misses for one
+        # KI (in different chunks) make one request.
+        api.reset_counts()
+        api.delay = 0.05
+        big = path("big.txt")
+        with open(rf) as f:
+            body = f.read()
+        with open(big, "w") as f:
+            f.write(body * 40)
+        cache2 = path("cache2.ndjson")
+        rc, out, err = run(["open", "--keys", cache2, "--in", big, "--fetch", api.url,
+                            "--token-file", tok, "--threads", "2", "--fetch-jobs", "4"])
+        api.delay = 0
+        check(out == ref * 40, "40 copies of the records: results in order", err[-300:])
+        check(all(api.count(k) == 1 for k in used) and api.count() == len(used),
+              "concurrent misses in several chunks: one request per KI", api.count())
+        check(api.max_inflight >= 2, "requests run in parallel", api.max_inflight)
+
+        # The token from E2E_API_TOKEN; a wrong one stops the run (401).
+        cache3 = path("cache3.ndjson")
+        api.reset_counts()
+        rc, out, err = run(["open", "--keys", cache3, "--in", rf, "--fetch", api.url],
+                           env={"E2E_API_TOKEN": TOKEN})
+        check(rc == 1 and out == ref, "token from E2E_API_TOKEN", (rc, err[-300:]))
+        cache4 = path("cache4.ndjson")
+        api.reset_counts()
+        rc, out, err = run(["open", "--keys", cache4, "--in", rf, "--fetch", api.url,
+                            "--fetch-jobs", "1"], env={"E2E_API_TOKEN": "wrong"})
+        check(rc == 2 and "401" in err and "token" in err, "401: the run stops, exit 2",
+              (rc, err[-300:]))
+        check(api.count() == 1, "401: no request after it", api.count())
+        check(cache_lines(cache4) == [], "401: nothing cached")
+
+        # --integrity asks the integrity endpoint.
+        api.reset_counts()
+        cache5 = path("cache5.ndjson")
+        rc, out, err = run(["open", "--keys", cache5, "--in", rf, "--fetch", api.url + "/",
+                            "--token-file", tok, "--integrity"])
+        check(out == ref and api.count() == len(used) and
+              all(p == "/v1/e2e/uplink/integrityparameters/get" for p, _ in api.requests),
+              "--integrity: uplink integrityparameters", set(p for p, _ in api.requests))
+
+        # A torn last line (an append cut short) is removed and its KI
+        # fetched again; a last line without a newline but valid is kept.
+        whole = open(cache, "rb").read().split(b"\n")[:-1]
+        torn = path("torn.ndjson")
+        with open(torn, "wb") as f:
+            f.write(b"\n".join(whole[:5]) + b"\n" + whole[5][:37])
+        api.reset_counts()
+        rc, out, err = run(["open", "--keys", torn, "--in", rf, "--fetch", api.url,
+                            "--token-file", tok])
+        check(out == ref, "torn cache: the same results", err[-300:])
+        check("line 6" in err and "removed it" in err, "torn last line: said and removed", err)
+        first5 = [json.loads(l)["EncryptedHeader"] for l in whole[:5]]
+        check(all(api.count(k) == 0 for k in first5) and
+              api.count(json.loads(whole[5])["EncryptedHeader"]) == 1,
+              "torn cache: the 5 whole lines are not fetched again, the torn one is")
+        check(len(cache_lines(torn)) == len(used) - 3, "torn cache repaired: every line valid")
+        nonl = path("nonl.ndjson")
+        with open(nonl, "wb") as f:
+            f.write(b"\n".join(whole[:5]))
+        api.reset_counts()
+        rc, out, err = run(["open", "--keys", nonl, "--in", rf, "--fetch", api.url,
+                            "--token-file", tok])
+        check(out == ref and api.count() == len(used) - 5 + 0 and
+              len(cache_lines(nonl)) == len(used) - 3,
+              "a last line without a newline is kept; appends start on a new line",
+              (api.count(), err[-300:]))
+
+        # Usage errors.
+        arr = write("arr.json", json.dumps([keys[0]]))
+        rc, out, err = run(["open", "--keys", arr, "--fetch", api.url, "--token-file", tok], "")
+        check(rc == 2 and "JSON array" in err, "--fetch with a JSON array keyring -> exit 2", err)
+        rc, out, err = run(["open", "--keys", path("c9"), "--fetch", api.url], "")
+        check(rc == 2 and "E2E_API_TOKEN" in err, "--fetch without a token -> exit 2", err)
+        rc, out, err = run(["open", "--keys", path("c9"), "--fetch", api.url, "--token-file",
+                            path("nope")], "")
+        check(rc == 2 and "nope" in err, "--token-file missing -> exit 2", err)
+        rc, out, err = run(["open", "--keys", cache, "--fetch", "ftp://x", "--token-file", tok], "")
+        check(rc == 2 and "http" in err, "--fetch ftp:// -> exit 2", err)
+        rc, out, err = run(["open", "--keys", cache, "--integrity"], "")
+        check(rc == 2 and "--fetch" in err, "--integrity without --fetch -> exit 2", err)
+
+        # seal --fetch: downlink parameters by ROTPublicUID, cached.
+        seed = json.loads(SEED_DOWNLINK)
+        hmac_seed = dict(SEED_HMAC)
+        api.downlink = {"2000089282245": seed, "00040008003fa662": hmac_seed}
+        msg = b"The quick brown fox jumps over the lazy dog."
+        want_rc, want, _ = run(["seal", "--keys", write("sd.json", SEED_DOWNLINK), "--uid",
+                                "2000089282245"], msg.hex() + "\n")
+        dcache = path("down.ndjson")
+        api.reset_counts()
+        for attempt in (1, 2):
+            rc, out, err = run(["seal", "--keys", dcache, "--uid", "2000089282245", "--fetch",
+                                api.url, "--token-file", tok], msg.hex() + "\n")
+            check(rc == 0 and out == want, "seal --uid --fetch (run %d): same wire as with the "
+                  "keyring" % attempt, (rc, out, err[-300:]))
+        check(api.requests == [("/v1/e2e/downlink/protectionparameters/get", "2000089282245")],
+              "seal: one downlink request, then the cache", api.requests)
+        dl = cache_lines_any(dcache)
+        check(len(dl) == 1 and str(dl[0].get("ROTPublicUID")) == "2000089282245",
+              "seal: the downlink key set is cached with its ROTPublicUID", dl)
+        api.reset_counts()
+        rc, out, err = run(["seal", "--keys", dcache, "--uid", "00040008003fa662", "--fetch",
+                            api.url, "--token-file", tok, "--integrity"], "48454c4c4f\n")
+        check(rc == 0 and out.strip() == "2a0000040008003fa6620d0248454c4c4fca9f015b8b9a63f733cda4886a4312b0",
+              "seal --integrity: the documentation's HMAC sample", (rc, out, err[-300:]))
+        check(api.requests == [("/v1/e2e/downlink/integrityparameters/get", "00040008003fa662")],
+              "seal --integrity: the downlink integrity endpoint", api.requests)
+        rc, out, err = run(["seal", "--keys", dcache, "--uid", "0000000000000001", "--fetch",
+                            api.url, "--token-file", tok], "00\n")
+        check(rc == 2 and "no key set" in err and out == "", "seal: UID the API does not know "
+              "-> exit 2", (rc, err))
+        # seal --ki with --fetch: the uplink request.
+        some = sorted(set(used) - missing)[0]
+        api.reset_counts()
+        rc, out, err = run(["seal", "--keys", path("ski.ndjson"), "--ki", some, "--fetch",
+                            api.url, "--token-file", tok], "0102\n")
+        check(rc == 0 and out.startswith(some) and api.requests ==
+              [("/v1/e2e/uplink/protectionparameters/get", some)],
+              "seal --ki --fetch: uplink parameters", (rc, api.requests, err[-300:]))
+    finally:
+        api.stop()
+
+
+def cache_lines_any(f):
+    with open(f) as fh:
+        return [json.loads(l) for l in fh if l.strip()]
+
+
+def t_faults():
+    from mock_api import MockAPI, TOKEN
+    kf, rf, keys, recs, used = gen_data("fa", 240, 16, 21)
+    by_ki = {entry_ki(e): api_params(e) for e in keys}
+    check(len(used) >= 12, "enough distinct KIs", len(used))
+    (k500, k503, k429, kslow, kreset, kmal, knot, kbad, kwrong, k404) = used[1:11]
+    rejected = {kmal, knot, kbad, kwrong, k404}
+    db = {k: v for k, v in by_ki.items() if k != k404}
+    ref = reference("fa", keys, rf, rejected)
+    tok = write("token", TOKEN)
+    api = MockAPI(uplink=db).start()
+    try:
+        api.fault(k500, 500, 500)
+        api.fault(k503, 503)
+        api.fault(k429, 429)
+        api.fault(kslow, "slow:4")
+        api.fault(kreset, "reset")
+        api.fault(kmal, "malformed")
+        api.fault(knot, "notobject")
+        api.fault(kbad, "badkey")
+        api.fault(kwrong, "wrongeh")
+        cache = path("fa-cache.ndjson")
+        t0 = time.time()
+        rc, out, err = run(["open", "--keys", cache, "--in", rf, "--fetch", api.url,
+                            "--token-file", tok, "--fetch-timeout", "1.5", "--fetch-retries", "3",
+                            "--threads", "2", "--fetch-jobs", "4"])
+        check(rc == 1, "faults: exit 1", (rc, err[-500:]))
+        check(out == ref, "faults: every record's result as expected",
+              [(a, b) for a, b in zip(lines(out), lines(ref)) if a != b][:2])
+        want = {k: 1 for k in used}
+        want.update({k500: 3, k503: 2, k429: 2, kslow: 2, kreset: 2})
+        got = {k: api.count(k) for k in used}
+        check(got == want, "faults: exact requests per KI (5xx/429/time-out/reset retried once "
+              "per fault, rejected ones once)", [(k[:8], got[k], want[k]) for k in used
+                                                 if got[k] != want[k]])
+        fetched, requests, retries, nrej, hits = summary(err)
+        check((fetched, requests, retries, nrej) == (len(used) - 5, len(used) + 6, 6, 5),
+              "faults: summary counts", (fetched, requests, retries, nrej))
+        for k in (kmal, knot, kbad, kwrong, k404):
+            check(k in err, "faults: rejected KI %s named on stderr" % k[:8])
+        check("not a JSON object" in err and "bad base64" in err and
+              "EncryptedHeader is not the KI" in err, "faults: the reasons are given", err)
+        cached = cache_lines(cache)
+        check(sorted(o["EncryptedHeader"] for o in cached) == sorted(set(used) - rejected),
+              "faults: the cache holds exactly the valid key sets")
+        check(time.time() - t0 < 60, "faults: done in time")
+
+        # Retries run out: the run stops (exit 2) after 1 + retries attempts.
+        api.reset_counts()
+        api.fault(used[11], *([500] * 10))
+        cache2 = path("fa-cache2.ndjson")
+        with open(rf) as f:
+            only = [l for l in f if record_ki(l.rstrip("\n")) == used[11]]
+        rc, out, err = run(["open", "--keys", cache2, "--fetch", api.url, "--token-file", tok,
+                            "--fetch-retries", "2", "--fetch-jobs", "1"], "".join(only))
+        check(rc == 2 and "after 3 attempts" in err and "HTTP 500" in err,
+              "retries exhausted: exit 2 with the reason", (rc, err[-400:]))
+        check(api.count(used[11]) == 3, "retries exhausted: exactly 3 requests", api.count())
+        api.faults_by_key.clear()
+
+        # 403 stops the run too.
+        api.reset_counts()
+        api.faults_by_number = {1: 403}
+        rc, out, err = run(["open", "--keys", path("fa-cache3.ndjson"), "--in", rf, "--fetch",
+                            api.url, "--token-file", tok, "--fetch-jobs", "1"])
+        check(rc == 2 and "403" in err, "403: exit 2", (rc, err[-300:]))
+        check(api.count() == 1, "403: no request after it", api.count())
+    finally:
+        api.stop()
+
+
+def t_crash():
+    from mock_api import MockAPI, TOKEN
+    kf, rf, keys, recs, used = gen_data("cr", 120, 60, 31)
+    by_ki = {entry_ki(e): api_params(e) for e in keys}
+    ref = reference("cr", keys, rf, set())
+    tok = write("token", TOKEN)
+    api = MockAPI(uplink=by_ki).start()
+    cache = path("cr-cache.ndjson")
+    try:
+        api.delay = 0.1
+        e = dict(os.environ)
+        e.pop("E2E_IMPL", None)
+        p = subprocess.Popen(EMULATOR + [BIN, "open", "--keys", cache, "--in", rf, "--out",
+                                          path("cr-out.ndjson"), "--fetch", api.url,
+                                          "--token-file", tok, "--fetch-jobs", "2"],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=e)
+        deadline = time.time() + 60
+        n = 0
+        while time.time() < deadline:
+            if os.path.exists(cache):
+                with open(cache, "rb") as f:
+                    n = f.read().count(b"\n")
+                if n >= 6:
+                    break
+            time.sleep(0.01)
+        p.send_signal(signal.SIGKILL)
+        p.wait(30)
+        p.stderr.close()
+        asked = api.count()
+        check(p.returncode == -signal.SIGKILL, "the run was killed with SIGKILL", p.returncode)
+        check(n >= 6 and asked < len(used), "killed mid-run (%d of %d KIs asked for)"
+              % (asked, len(used)))
+        cached = cache_lines(cache)
+        eh = [o["EncryptedHeader"] for o in cached]
+        check(len(eh) == len(set(eh)) and all(k in by_ki for k in eh),
+              "after kill -9: every cache line whole and valid, no duplicates", eh)
+        rc, out, err = run(["open", "--keys", cache], "")
+        check(rc == 0 and err == "", "after kill -9: the cache loads as a keyring", (rc, err))
+
+        # Restart: the cached KIs are never asked for again; the others once.
+        api.delay = 0
+        first = {k: api.count(k) for k in used}
+        api.reset_counts()
+        rc, out, err = run(["open", "--keys", cache, "--in", rf, "--fetch", api.url,
+                            "--token-file", tok])
+        check(rc == 0 and out == ref, "restart after kill -9: every record ok", err[-300:])
+        check(all(api.count(k) == 0 for k in eh), "restart: no cached KI fetched again")
+        check(all(api.count(k) == 1 for k in used if k not in eh) and
+              api.count() == len(used) - len(eh),
+              "restart: each KI not cached asked for once (%d)" % (len(used) - len(eh)),
+              api.count())
+        check(all(first[k] + api.count(k) == 1 for k in eh),
+              "across the kill and the restart: one request for every cached KI")
+        final = cache_lines(cache)
+        check(sorted(o["EncryptedHeader"] for o in final) == sorted(used),
+              "the cache ends with every KI once")
+    finally:
+        api.stop()
+
+
 
 GROUPS = {"help": t_help, "ki": t_ki, "xor": t_xor, "keyring": t_keyring, "open": t_open,
-          "seal": t_seal, "oracle": t_oracle, "gen": t_gen}
+          "seal": t_seal, "oracle": t_oracle, "gen": t_gen, "stream": t_stream,
+          "fetch": t_fetch, "faults": t_faults, "crash": t_crash}
 
 
 def main():
