@@ -260,17 +260,7 @@ static int same_text(json_t *v, const char *text, size_t len, int hex)
     char num[32];
     const char *s;
     size_t n;
-    if (json_is_string(v)) {
-        s = json_string_value(v);
-        n = json_string_length(v);
-        cli_trim(&s, &n);
-    } else if (json_is_integer(v)) {
-        n = (size_t)snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-        s = num;
-    } else {
-        return 0;
-    }
-    if (n != len)
+    if (!cli_json_text(v, num, &s, &n) || n != len)
         return 0;
     for (size_t i = 0; i < n; i++) {
         char a = s[i], b = text[i];

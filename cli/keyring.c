@@ -247,6 +247,21 @@ static void describe(struct kr_ctx *c, json_t *obj)
 struct decoded {
     struct field key, auth, kiv, iv, eh;
 };
+int cli_json_text(const struct json_t *v, char num[32], const char **s, size_t *n)
+{
+    if (json_is_string(v)) {
+        *s = json_string_value(v);
+        *n = json_string_length(v);
+        cli_trim(s, n);
+        return 1;
+    }
+    if (json_is_integer(v)) {
+        *n = (size_t)snprintf(num, 32, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+        *s = num;
+        return 1;
+    }
+    return 0;
+}
 
 /* build_entry_inner validates obj and expands it into ks / e; d holds the
  * decoded bytes (wiped by the caller). */
@@ -274,16 +289,8 @@ static int build_entry_inner(struct kr_ctx *c, const e2e_engine *eng, json_t *ob
         char num[32];
         const char *s;
         size_t n;
-        if (json_is_string(v)) {
-            s = json_string_value(v);
-            n = json_string_length(v);
-            cli_trim(&s, &n);
-        } else if (json_is_integer(v)) {
-            n = (size_t)snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-            s = num;
-        } else {
+        if (!cli_json_text(v, num, &s, &n))
             return entry_fail(c, "ROTPublicUID", "must be a string or an integer");
-        }
         if (n == 0)
             return entry_fail(c, "ROTPublicUID", "empty");
         if (memchr(s, '\0', n))

@@ -139,4 +139,9 @@ void keyring_free(struct keyring *kr);
  * linger in freed heap memory. Call once, before any jansson use. */
 void keyring_wiping_alloc(void);
 
+/* cli_json_text gives a JSON string (trimmed) or integer (as decimal text in
+ * num) as *s, *n; 0 for any other type. */
+struct json_t;
+int cli_json_text(const struct json_t *v, char num[32], const char **s, size_t *n);
+
 #endif /* E2E_CLI_KEYRING_H */

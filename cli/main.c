@@ -757,17 +757,44 @@ struct open_worker {
     struct fetch_entry *pend[CLI_BATCH];
 };
 
-static void *open_worker_new(void *arg)
+/* worker_alloc allocates a zeroed worker of size bytes with its own
+ * e2e_scratch at *scratch; NULL (nothing left allocated) when out of memory. */
+static void *worker_alloc(size_t size, e2e_scratch **scratch)
 {
-    struct open_worker *w = calloc(1, sizeof *w);
+    void *w = calloc(1, size);
     if (!w)
         return NULL;
-    w->ctx = arg;
-    w->scratch = aligned_alloc(alignof(e2e_scratch), sizeof(e2e_scratch));
-    if (!w->scratch) {
+    *scratch = aligned_alloc(alignof(e2e_scratch), sizeof(e2e_scratch));
+    if (!*scratch) {
         free(w);
         return NULL;
     }
+    return w;
+}
+
+/* worker_release wipes the plaintext of n record slots spaced stride bytes
+ * apart from first and the scratch, then frees them and the worker. */
+static void worker_release(void *w, struct rec *first, size_t stride, size_t n,
+                           e2e_scratch *scratch)
+{
+    for (size_t i = 0; i < n; i++) {
+        struct rec *r = (struct rec *)(void *)((char *)first + i * stride);
+        cli_wipe(r->data, r->cap); /* plaintext */
+        rec_free(r);
+    }
+    cli_wipe(scratch, sizeof *scratch);
+    free(scratch);
+    free(w);
+}
+
+static void *open_worker_new(void *arg)
+{
+    e2e_scratch *scratch;
+    struct open_worker *w = worker_alloc(sizeof *w, &scratch);
+    if (!w)
+        return NULL;
+    w->ctx = arg;
+    w->scratch = scratch;
     for (int i = 0; i < OPEN_NAMES; i++) {
         w->status[i] = e2e_status_name((e2e_status)i);
         w->status_len[i] = strlen(w->status[i]);
@@ -782,13 +809,7 @@ static void *open_worker_new(void *arg)
 static void open_worker_free(void *p)
 {
     struct open_worker *w = p;
-    for (size_t i = 0; i < CLI_BATCH; i++) {
-        cli_wipe(w->slots[i].r.data, w->slots[i].r.cap); /* plaintext */
-        rec_free(&w->slots[i].r);
-    }
-    cli_wipe(w->scratch, sizeof *w->scratch);
-    free(w->scratch);
-    free(w);
+    worker_release(w, &w->slots[0].r, sizeof w->slots[0], CLI_BATCH, w->scratch);
 }
 
 /* open_flush finds the key sets of slots[0..n) (fetching the missing
@@ -1012,29 +1033,21 @@ struct seal_worker {
 
 static void *seal_worker_new(void *arg)
 {
-    struct seal_worker *w = calloc(1, sizeof *w);
+    e2e_scratch *scratch;
+    struct seal_worker *w = worker_alloc(sizeof *w, &scratch);
     if (!w)
         return NULL;
     w->ctx = arg;
-    w->scratch = aligned_alloc(alignof(e2e_scratch), sizeof(e2e_scratch));
-    if (!w->scratch) {
-        free(w);
-        return NULL;
-    }
+    w->scratch = scratch;
     return w;
 }
 
 static void seal_worker_free(void *p)
 {
     struct seal_worker *w = p;
-    for (size_t i = 0; i < CLI_BATCH; i++) {
-        cli_wipe(w->slots[i].r.data, w->slots[i].r.cap); /* plaintext */
-        rec_free(&w->slots[i].r);
+    for (size_t i = 0; i < CLI_BATCH; i++)
         free(w->slots[i].out);
-    }
-    cli_wipe(w->scratch, sizeof *w->scratch);
-    free(w->scratch);
-    free(w);
+    worker_release(w, &w->slots[0].r, sizeof w->slots[0], CLI_BATCH, w->scratch);
 }
 
 static void seal_flush(struct seal_worker *w, struct chunk *c, size_t n, size_t nj)
