@@ -247,6 +247,8 @@ static void describe(struct kr_ctx *c, json_t *obj)
 struct decoded {
     struct field key, auth, kiv, iv, eh;
 };
+
+/* cli_json_text: keyring.h. */
 int cli_json_text(const struct json_t *v, char num[32], const char **s, size_t *n)
 {
     if (json_is_string(v)) {
