@@ -831,6 +831,23 @@ static size_t count_live(const struct sched *s, const uint8_t *list, size_t n)
     return c;
 }
 
+/* prefetch_keyset asks for the used part of a job's key set a few jobs
+ * ahead: with continuous rotation, or a large keyring behind a streaming
+ * reader, every job's key set is a fresh cache miss that phase 0 and the
+ * passes would otherwise wait for one after another. */
+#define KEYSET_AHEAD 4
+static void prefetch_keyset(const e2e_keyset *ks)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    if (ks == NULL)
+        return;
+    for (size_t off = 0; off < sizeof(struct keyset_impl); off += 64)
+        __builtin_prefetch((const char *)ks->opaque + off);
+#else
+    (void)ks;
+#endif
+}
+
 /* run_chunk runs jobs[0..m) (m <= CHUNK) through phase 0 and the passes. */
 static void run_chunk(const e2e_engine *eng, const struct engine_impl *impl, struct sched *s,
                       e2e_job *jobs, size_t m)
@@ -843,6 +860,8 @@ static void run_chunk(const e2e_engine *eng, const struct engine_impl *impl, str
     /* phase 0 */
     for (size_t i = 0; i < m; i++) {
         struct jd *d = &s->jd[nd];
+        if (i + KEYSET_AHEAD < m)
+            prefetch_keyset(jobs[i + KEYSET_AHEAD].keys);
         if (!prepare(eng, &jobs[i], d))
             continue;
         const struct keyset_impl *k = d->w.k;
