@@ -7,7 +7,11 @@
  *    e2e_sha_lanes). CCM's CTR blocks are independent, but a short message
  *    has too few of them to hide the AES latency, so they run in lanes too
  *    (16 messages per VAESENC row) when the lane family has a CTR kernel.
- *    CS1 decryption runs per message on the single-message table.
+ *    CS1 decryption runs per message on the single-message table. Where the
+ *    SHA lane family's streams are independent (SHA-NI pairs), a lane needs
+ *    no lockstep: hmac_msgs runs each HMAC from its first block to its
+ *    digest in one call (sha_msgs), and an HMAC-only open's plaintext is
+ *    copied by that kernel while the block is in registers.
  *  - The jobs run in chunks of CHUNK. Phase 0 checks each job of the chunk
  *    once (e2e_open_prepare / e2e_seal_prepare, shared with the
  *    single-message calls), records what the later passes need in a job
@@ -101,7 +105,12 @@ enum { L_CTR, L_SHA, L_MAC, L_ENC, L_SHORT1, L_SHORT2, L_GRP0,
 
 struct sched {
     struct e2e_sha_lanes sl;
-    struct e2e_aes_lanes al;
+    /* the AES lanes, or the SHA pass's whole HMACs (hmac_msgs), which forget
+     * the round keys the lanes held (lane.key) */
+    union {
+        struct e2e_aes_lanes al;
+        struct e2e_hmac_msg msg[E2E_LANES_MAX];
+    };
     union lane_bufs buf[E2E_LANES_MAX];
     alignas(64) uint8_t dummy_in[64 * DUMMY_BLOCKS];
     alignas(64) uint8_t dummy_out[64 * DUMMY_BLOCKS];
@@ -315,24 +324,28 @@ static uint32_t load_be32(const uint8_t *p)
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
-/* sha_byte is byte q of lane i's digest (big-endian words, FIPS 180-4). */
-static uint8_t sha_byte(const struct e2e_sha_lanes *sl, unsigned i, size_t q)
+/* A digest is 8 host-order words h[0], h[st], .. h[7 * st]: st is
+ * E2E_LANES_MAX for a lane of struct e2e_sha_lanes (word-major), 1 for a
+ * struct e2e_hmac_msg. */
+
+/* sha_byte is byte q of digest h (big-endian words, FIPS 180-4). */
+static uint8_t sha_byte(const uint32_t *h, size_t st, size_t q)
 {
-    return (uint8_t)(sl->h[q / 4][i] >> (24 - 8 * (q % 4)));
+    return (uint8_t)(h[q / 4 * st] >> (24 - 8 * (q % 4)));
 }
 
-/* sha_tag_ok compares tag with the first t bytes of lane i's digest in
- * constant time, straight from the state words: storing the digest bytewise
- * and comparing it with wide loads stalled on store forwarding. The verdict
- * is public (e2e_ct_verify). */
-static int sha_tag_ok(const struct e2e_sha_lanes *sl, unsigned i, const uint8_t *tag, size_t t)
+/* sha_tag_ok compares tag with the first t bytes of digest h in constant
+ * time, straight from the state words: storing the digest bytewise and
+ * comparing it with wide loads stalled on store forwarding. The verdict is
+ * public (e2e_ct_verify). */
+static int sha_tag_ok(const uint32_t *h, size_t st, const uint8_t *tag, size_t t)
 {
     uint32_t diff = 0;
     size_t q = 0;
     for (; q + 4 <= t; q += 4)
-        diff |= load_be32(tag + q) ^ sl->h[q / 4][i];
+        diff |= load_be32(tag + q) ^ h[q / 4 * st];
     for (; q < t; q++)
-        diff |= (uint32_t)(tag[q] ^ sha_byte(sl, i, q));
+        diff |= (uint32_t)(tag[q] ^ sha_byte(h, st, q));
     int ok = (int)(1u & ~e2e_ct_mask_nonzero(diff));
     E2E_CT_PUBLIC(&ok, sizeof ok);
     return ok;
@@ -358,28 +371,40 @@ static void sha_outer(struct e2e_sha_lanes *sl, unsigned i, uint8_t out[64],
     sha_set_state(sl, i, k->hmac.outer);
 }
 
-/* sha_done: lane i holds job d's HMAC; open compares it with the tag and
- * releases the plaintext, seal writes the tag after P. */
-static void sha_done(const struct e2e_sha_lanes *sl, unsigned i, const struct jd *d)
+/* sha_done: h (stride st) is job d's HMAC; open compares it with the tag
+ * and releases the plaintext, seal writes the tag after P. An HMAC-only
+ * open's plaintext is moved into place here, or, when b is not NULL, has
+ * had its whole middle blocks copied by the kernel (hmac_msgs) and takes
+ * its first and last bytes from the lane buffers b (see msg_fill). */
+static void sha_done(const uint32_t *h, size_t st, const struct jd *d, const union lane_bufs *b)
 {
     const struct keyset_impl *k = d->w.k;
     size_t t = k->tag_len, plen = d->w.plen;
     if (d->job->op == E2E_OPEN) {
         const uint8_t *tag = k->suite == E2E_SUITE_HMAC_SHA256 ? d->w.in + plen : d->w.out + plen;
-        if (!sha_tag_ok(sl, i, tag, t)) {
+        if (!sha_tag_ok(h, st, tag, t)) {
             fail(d, E2E_ERR_AUTH);
         } else if (k->suite == E2E_SUITE_HMAC_SHA256) {
-            if (plen)
-                memmove(d->w.out, d->w.in, plen);
+            size_t kl = k->kiv_len;
+            if (b == NULL) {
+                if (plen)
+                    memmove(d->w.out, d->w.in, plen);
+            } else if (kl + plen < 64) {
+                memcpy(d->w.out, b->tail + kl, plen);
+            } else {
+                size_t head = 64 - kl, rest = (plen - head) & 63;
+                memcpy(d->w.out, b->head + kl, head);
+                memcpy(d->w.out + plen - rest, b->tail, rest);
+            }
         } else {
             e2e_wipe(d->w.out + plen, t);  /* the decrypted tag */
         }
     } else {                             /* P was copied in phase 0 */
         size_t q = 0;
         for (; q + 4 <= t; q += 4)
-            store_be32(d->w.out + plen + q, sl->h[q / 4][i]);
+            store_be32(d->w.out + plen + q, h[q / 4 * st]);
         for (; q < t; q++)
-            d->w.out[plen + q] = sha_byte(sl, i, q);
+            d->w.out[plen + q] = sha_byte(h, st, q);
     }
 }
 
@@ -397,7 +422,7 @@ static int sha_finish(struct pass *p, unsigned i, const struct jd *d)
         add_seg(l, b->outer, NULL, 1);
         return 0;
     }
-    sha_done(&s->sl, i, d);
+    sha_done(&s->sl.h[0][i], E2E_LANES_MAX, d, NULL);
     return 1;
 }
 
@@ -472,8 +497,76 @@ static void short_hmac(struct pass *p, const uint8_t *list, size_t n, size_t nb)
             p->kernel(p, 1);
         }
         for (unsigned i = 0; i < g; i++)
-            sha_done(&s->sl, i, &s->jd[list[base + i]]);
+            sha_done(&s->sl.h[0][i], E2E_LANES_MAX, &s->jd[list[base + i]], NULL);
     }
+}
+
+/* msg_fill describes job d's HMAC for hmac_msgs in m, with lane buffers b:
+ * as sha_fill lays it out (head block, whole blocks of P in place, tail and
+ * padding). An HMAC-only open has the kernel copy the whole blocks to the
+ * plaintext's place as it hashes them (the data is in L1 then; moving it
+ * after the check read it all again), and sha_done adds the head and tail
+ * bytes from b once the tag is good; a bad tag wipes it all (fail). */
+static void msg_fill(struct e2e_hmac_msg *m, union lane_bufs *b, const struct jd *d)
+{
+    const struct keyset_impl *k = d->w.k;
+    const uint8_t *pt = pt_of(d);
+    size_t kl = k->kiv_len, plen = d->w.plen, total = kl + plen, rest;
+    m->inner = k->hmac.inner;
+    m->outer = k->hmac.outer;
+    m->nblk[0] = m->nblk[1] = 0;
+    m->copy = NULL;
+    if (total >= 64) {
+        size_t head = 64 - kl, after = plen - head;
+        memcpy(b->head, k->kiv, kl);
+        memcpy(b->head + kl, pt, head);
+        m->in[0] = b->head;
+        m->nblk[0] = 1;
+        m->in[1] = pt + head;
+        m->nblk[1] = after / 64;
+        if (d->job->op == E2E_OPEN && k->suite == E2E_SUITE_HMAC_SHA256)
+            m->copy = d->w.out + head;
+        rest = after & 63;
+        memcpy(b->tail, pt + head + (after & ~(size_t)63), rest);
+    } else {
+        memcpy(b->tail, k->kiv, kl);
+        if (plen)
+            memcpy(b->tail + kl, pt, plen);
+        rest = total;
+    }
+    size_t tblk = rest + 9 <= 64 ? 1 : 2;
+    memset(b->tail + rest, 0, 64 * tblk - rest);
+    b->tail[rest] = 0x80;
+    uint64_t bits = (uint64_t)(64 + total) * 8;
+    store_be32(b->tail + 64 * tblk - 8, (uint32_t)(bits >> 32));
+    store_be32(b->tail + 64 * tblk - 4, (uint32_t)bits);
+    m->in[2] = b->tail;
+    m->nblk[2] = tblk;
+}
+
+/* sha_msgs runs the HMACs of a list with the lane family's hmac_msgs, a
+ * group of E2E_LANES_MAX at a time (the lane buffers hold their head and
+ * tail blocks). */
+static void sha_msgs(struct sched *s, const uint8_t *list, size_t n,
+                     void (*hmac_msgs)(struct e2e_hmac_msg *, size_t))
+{
+    for (size_t base = 0; base < n; base += E2E_LANES_MAX) {
+        size_t g = n - base < E2E_LANES_MAX ? n - base : E2E_LANES_MAX, live = 0;
+        uint8_t idx[E2E_LANES_MAX];
+        for (size_t i = 0; i < g; i++) {
+            const struct jd *d = &s->jd[list[base + i]];
+            if (d->job->status != E2E_OK)
+                continue;
+            idx[live] = list[base + i];
+            msg_fill(&s->msg[live], &s->buf[live], d);
+            live++;
+        }
+        hmac_msgs(s->msg, live);
+        for (size_t i = 0; i < live; i++)
+            sha_done(s->msg[i].h, 1, &s->jd[idx[i]], &s->buf[i]);
+    }
+    for (unsigned i = 0; i < E2E_LANES_MAX; i++)
+        s->lane[i].key = NULL;  /* s->msg overwrote the lanes' round keys */
 }
 
 /* ---------------------------------------------------------------- AES passes */
@@ -931,13 +1024,21 @@ static void run_chunk(const e2e_engine *eng, const struct engine_impl *impl, str
         }
     }
 
-    /* 2. SHA: the wide family when (nearly) full, else the narrow one */
+    /* 2. SHA: whole HMACs where the lane family runs them (hmac_msgs); else
+     * the wide family when (nearly) full, else the narrow one */
     p.blk = 64;
+    void (*hmac_msgs)(struct e2e_hmac_msg *, size_t) =
+        shl != NULL && shl->hmac_msgs != NULL ? shl->hmac_msgs
+        : shn != NULL && shn->hmac_msgs != NULL ? shn->hmac_msgs : NULL;
     for (int pass = L_SHA; pass <= L_SHORT2; pass++) {
         if (pass != L_SHA && pass != L_SHORT1 && pass != L_SHORT2)
             continue;
         if (cnt[pass] == 0)
             continue;
+        if (hmac_msgs != NULL) {
+            sha_msgs(s, s->list[pass], cnt[pass], hmac_msgs);
+            continue;
+        }
         p.list = s->list[pass];
         p.n = cnt[pass];
         choose(&p, p.n, shl ? shl->lanes : 0, shl ? shl->lanes - shl->lanes / 8 : 0,

@@ -647,6 +647,7 @@ const struct e2e_sha_lane_impl e2e_sha_lane_impl_armce = {
     2,
     e2e_armce_sha256_blocks_x2,
     NULL, /* no fused HMAC: the scheduler builds the outer block */
+    NULL, /* no whole-message HMACs yet */
 };
 
 #endif /* __aarch64__ */

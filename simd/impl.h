@@ -120,6 +120,22 @@ struct e2e_aes_lane_impl {
     void (*ctr)(struct e2e_aes_lanes *l, size_t nblk);
 };
 
+/* struct e2e_hmac_msg is one whole HMAC-SHA256 for hmac_msgs: the inner
+ * hash runs from state inner over seg[0], seg[1] and seg[2] in that order
+ * (nblk[s] 64-byte blocks at in[s]; any nblk may be 0, the sum may not),
+ * already padded; the outer hash runs from state outer over the inner
+ * digest and its padding. h receives the HMAC (host-order words). When copy
+ * is not NULL, seg[1]'s blocks are also written there as they are hashed
+ * (copy == in[1], or copy < in[1] with overlap, is allowed: each block is
+ * read before it is written). */
+struct e2e_hmac_msg {
+    const uint32_t *inner, *outer;  /* 8 host-order words each */
+    const uint8_t *in[3];
+    size_t nblk[3];
+    uint8_t *copy;
+    uint32_t h[8];
+};
+
 /* struct e2e_sha_lane_impl is one multi-buffer SHA-256 family. */
 struct e2e_sha_lane_impl {
     const char *name;      /* "avx512", "avx2", "shani", "armce", ... */
@@ -134,6 +150,11 @@ struct e2e_sha_lane_impl {
      * the 64-bit length 768. NULL: the scheduler builds that block itself
      * and calls blocks again. */
     void (*hmac)(struct e2e_sha_lanes *l, size_t nblk);
+    /* hmac_msgs: n whole HMACs (struct e2e_hmac_msg), each from its first
+     * block to its digest in one call, for families whose streams need not
+     * run in lockstep (SHA-NI pairs); NULL: the scheduler drives blocks /
+     * hmac. */
+    void (*hmac_msgs)(struct e2e_hmac_msg *m, size_t n);
 };
 
 /* Dispatch-hit flags (as BoringSSL's impl_dispatch_test): in a build with
@@ -151,6 +172,7 @@ enum e2e_hit {
     E2E_HIT_ARMCE_SHA256_LANES,
     E2E_HIT_PORTABLE_AES, E2E_HIT_PORTABLE_SHA256,
     E2E_HIT_VAES512_CTR_X16, E2E_HIT_AESNI_CTR_X8, E2E_HIT_SHANI_SHA256_X16,
+    E2E_HIT_SHANI_HMAC_MSGS,
     E2E_HIT_COUNT
 };
 #ifdef E2E_DISPATCH_TEST

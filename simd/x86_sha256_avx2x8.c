@@ -315,6 +315,7 @@ const struct e2e_sha_lane_impl e2e_sha_lane_impl_avx2 = {
     8,
     e2e_avx2_sha256_blocks_x8,
     NULL, /* no fused HMAC: the scheduler builds the outer block */
+    NULL, /* lockstep lanes: no whole-message HMACs */
 };
 
 #endif /* __x86_64__ */

@@ -311,6 +311,7 @@ const struct e2e_sha_lane_impl e2e_sha_lane_impl_avx512 = {
     16,
     e2e_avx512_sha256_blocks_x16,
     NULL, /* no fused HMAC: the scheduler builds the outer block */
+    NULL, /* lockstep lanes: no whole-message HMACs */
 };
 
 #endif /* __x86_64__ */

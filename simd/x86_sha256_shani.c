@@ -22,7 +22,13 @@
  *  - e2e_sha_lane_impl_shani16 runs the 8 pairs of a 16-lane struct one
  *    after the other in one call: the same arithmetic as two streams, with
  *    the scheduler's per-call work shared by 16 messages.
- *  - No data-dependent branches or table lookups.
+ *  - hmac_msgs (both tables) runs whole HMACs, two messages interleaved
+ *    from their first block to their digest with the state in registers:
+ *    segments of unequal length cost the scheduler nothing, and an
+ *    HMAC-only open's plaintext is stored from the registers the block was
+ *    loaded into (copying it after the check read it from L2 again).
+ *  - No data-dependent branches or table lookups (segment lengths are
+ *    public).
  */
 #if defined(__x86_64__)
 
@@ -74,72 +80,90 @@ static const uint32_t e2e_shani_sha256_k[64] __attribute__((aligned(16))) = {
         abef = _mm_sha256rnds2_epu32(abef, cdgh, wk);                                       \
     } while (0)
 
+/* BSWAP32X4 reverses the bytes of each 32-bit word: the message is
+ * big-endian. */
+#define BSWAP32X4() _mm_set_epi64x(0x0c0d0e0f08090a0bLL, 0x0405060700010203LL)
+
+/* state_in converts H0..H7 (host-order words, no alignment beyond uint32_t)
+ * into SHA256RNDS2's ABEF = (F,E,B,A), CDGH = (H,G,D,C); state_out back. */
+static inline __attribute__((always_inline)) E2E_SHANI_TARGET void
+state_in(const uint32_t h[8], __m128i *abef, __m128i *cdgh)
+{
+    __m128i t = _mm_shuffle_epi32(LDU(&h[0]), 0xb1);   /* B A D C */
+    __m128i c = _mm_shuffle_epi32(LDU(&h[4]), 0x1b);   /* H G F E */
+    *abef = _mm_alignr_epi8(t, c, 8);                  /* F E B A */
+    *cdgh = _mm_blend_epi16(c, t, 0xf0);               /* H G D C */
+}
+
+static inline __attribute__((always_inline)) E2E_SHANI_TARGET void
+state_out(uint32_t h[8], __m128i abef, __m128i cdgh)
+{
+    __m128i t = _mm_shuffle_epi32(abef, 0x1b);         /* A B E F */
+    cdgh = _mm_shuffle_epi32(cdgh, 0xb1);              /* G H C D */
+    STU(&h[0], _mm_blend_epi16(t, cdgh, 0xf0));        /* A B C D */
+    STU(&h[4], _mm_alignr_epi8(cdgh, t, 8));           /* E F G H */
+}
+
+/* compress1 runs the FIPS 180-4 sec. 6.2.2 compression of one block, whose
+ * words W0..W15 (already in host order) are m0..m3, on *abef / *cdgh. */
+static inline __attribute__((always_inline)) E2E_SHANI_TARGET void
+compress1(__m128i *pabef, __m128i *pcdgh, __m128i m0, __m128i m1, __m128i m2, __m128i m3)
+{
+    __m128i abef = *pabef, cdgh = *pcdgh, wk;
+    const __m128i abef0 = abef, cdgh0 = cdgh;
+
+    /* Group i uses W[4i..4i+3] from m(i mod 4). From group 3 to 14 it
+     * finishes W[4i+4..] (MSG2 into m((i+1) mod 4)); from group 1 to 12
+     * it starts W[4i+12..] (MSG1 on m((i-1) mod 4)). */
+    RNDS4(0, m0);
+    RNDS4(1, m1);
+    m0 = _mm_sha256msg1_epu32(m0, m1);
+    RNDS4(2, m2);
+    m1 = _mm_sha256msg1_epu32(m1, m2);
+    RNDS4_MSG2(3, m3, m2, m0);
+    m2 = _mm_sha256msg1_epu32(m2, m3);
+    RNDS4_MSG2(4, m0, m3, m1);
+    m3 = _mm_sha256msg1_epu32(m3, m0);
+    RNDS4_MSG2(5, m1, m0, m2);
+    m0 = _mm_sha256msg1_epu32(m0, m1);
+    RNDS4_MSG2(6, m2, m1, m3);
+    m1 = _mm_sha256msg1_epu32(m1, m2);
+    RNDS4_MSG2(7, m3, m2, m0);
+    m2 = _mm_sha256msg1_epu32(m2, m3);
+    RNDS4_MSG2(8, m0, m3, m1);
+    m3 = _mm_sha256msg1_epu32(m3, m0);
+    RNDS4_MSG2(9, m1, m0, m2);
+    m0 = _mm_sha256msg1_epu32(m0, m1);
+    RNDS4_MSG2(10, m2, m1, m3);
+    m1 = _mm_sha256msg1_epu32(m1, m2);
+    RNDS4_MSG2(11, m3, m2, m0);
+    m2 = _mm_sha256msg1_epu32(m2, m3);
+    RNDS4_MSG2(12, m0, m3, m1);
+    m3 = _mm_sha256msg1_epu32(m3, m0);
+    RNDS4_MSG2(13, m1, m0, m2);
+    RNDS4_MSG2(14, m2, m1, m3);
+    RNDS4(15, m3);
+
+    *pabef = _mm_add_epi32(abef, abef0);
+    *pcdgh = _mm_add_epi32(cdgh, cdgh0);
+}
+
 /* e2e_shani_sha256_blocks runs the FIPS 180-4 sec. 6.2.2 compression over
  * nblk 64-byte blocks at in (no alignment required), updating state[8]
  * (host-order H0..H7; no alignment beyond uint32_t required). */
 static E2E_SHANI_TARGET void e2e_shani_sha256_blocks(uint32_t state[8], const uint8_t *in,
                                                      size_t nblk)
 {
-    /* Reverses the bytes of each 32-bit word: the message is big-endian. */
-    const __m128i bswap = _mm_set_epi64x(0x0c0d0e0f08090a0bLL, 0x0405060700010203LL);
+    const __m128i bswap = BSWAP32X4();
+    __m128i abef, cdgh;
 
     E2E_HIT(E2E_HIT_SHANI_BLOCKS);
-
-    /* (A,B,C,D), (E,F,G,H) -> ABEF = (F,E,B,A), CDGH = (H,G,D,C). */
-    __m128i t = _mm_shuffle_epi32(LDU(&state[0]), 0xb1);   /* B A D C */
-    __m128i cdgh = _mm_shuffle_epi32(LDU(&state[4]), 0x1b); /* H G F E */
-    __m128i abef = _mm_alignr_epi8(t, cdgh, 8);             /* F E B A */
-    cdgh = _mm_blend_epi16(cdgh, t, 0xf0);                  /* H G D C */
-
-    for (; nblk > 0; nblk--, in += 64) {
-        const __m128i abef0 = abef, cdgh0 = cdgh;
-        __m128i wk;
-        __m128i m0 = _mm_shuffle_epi8(LDU(in + 0), bswap);
-        __m128i m1 = _mm_shuffle_epi8(LDU(in + 16), bswap);
-        __m128i m2 = _mm_shuffle_epi8(LDU(in + 32), bswap);
-        __m128i m3 = _mm_shuffle_epi8(LDU(in + 48), bswap);
-
-        /* Group i uses W[4i..4i+3] from m(i mod 4). From group 3 to 14 it
-         * finishes W[4i+4..] (MSG2 into m((i+1) mod 4)); from group 1 to 12
-         * it starts W[4i+12..] (MSG1 on m((i-1) mod 4)). */
-        RNDS4(0, m0);
-        RNDS4(1, m1);
-        m0 = _mm_sha256msg1_epu32(m0, m1);
-        RNDS4(2, m2);
-        m1 = _mm_sha256msg1_epu32(m1, m2);
-        RNDS4_MSG2(3, m3, m2, m0);
-        m2 = _mm_sha256msg1_epu32(m2, m3);
-        RNDS4_MSG2(4, m0, m3, m1);
-        m3 = _mm_sha256msg1_epu32(m3, m0);
-        RNDS4_MSG2(5, m1, m0, m2);
-        m0 = _mm_sha256msg1_epu32(m0, m1);
-        RNDS4_MSG2(6, m2, m1, m3);
-        m1 = _mm_sha256msg1_epu32(m1, m2);
-        RNDS4_MSG2(7, m3, m2, m0);
-        m2 = _mm_sha256msg1_epu32(m2, m3);
-        RNDS4_MSG2(8, m0, m3, m1);
-        m3 = _mm_sha256msg1_epu32(m3, m0);
-        RNDS4_MSG2(9, m1, m0, m2);
-        m0 = _mm_sha256msg1_epu32(m0, m1);
-        RNDS4_MSG2(10, m2, m1, m3);
-        m1 = _mm_sha256msg1_epu32(m1, m2);
-        RNDS4_MSG2(11, m3, m2, m0);
-        m2 = _mm_sha256msg1_epu32(m2, m3);
-        RNDS4_MSG2(12, m0, m3, m1);
-        m3 = _mm_sha256msg1_epu32(m3, m0);
-        RNDS4_MSG2(13, m1, m0, m2);
-        RNDS4_MSG2(14, m2, m1, m3);
-        RNDS4(15, m3);
-
-        abef = _mm_add_epi32(abef, abef0);
-        cdgh = _mm_add_epi32(cdgh, cdgh0);
-    }
-
-    /* ABEF, CDGH -> (A,B,C,D), (E,F,G,H). */
-    t = _mm_shuffle_epi32(abef, 0x1b);           /* A B E F */
-    cdgh = _mm_shuffle_epi32(cdgh, 0xb1);        /* G H C D */
-    STU(&state[0], _mm_blend_epi16(t, cdgh, 0xf0)); /* A B C D */
-    STU(&state[4], _mm_alignr_epi8(cdgh, t, 8));    /* E F G H */
+    state_in(state, &abef, &cdgh);
+    for (; nblk > 0; nblk--, in += 64)
+        compress1(&abef, &cdgh, _mm_shuffle_epi8(LDU(in + 0), bswap),
+                  _mm_shuffle_epi8(LDU(in + 16), bswap), _mm_shuffle_epi8(LDU(in + 32), bswap),
+                  _mm_shuffle_epi8(LDU(in + 48), bswap));
+    state_out(state, abef, cdgh);
 }
 
 /* RNDS4X2 is RNDS4 for both streams (suffixes 0 and 1), interleaved. */
@@ -221,7 +245,7 @@ static inline __attribute__((always_inline)) E2E_SHANI_TARGET void
 e2e_shani_sha256_pair(struct e2e_sha_lanes *l, unsigned a, size_t nblk, int hmac)
 {
     const unsigned b = a + 1;
-    const __m128i bswap = _mm_set_epi64x(0x0c0d0e0f08090a0bLL, 0x0405060700010203LL);
+    const __m128i bswap = BSWAP32X4();
     const uint8_t *p0 = l->data[a], *p1 = l->data[b];
     /* ABEF = (F, E, B, A) and CDGH = (H, G, D, C) from lane 0 of the xmm up
      * (_mm_set_epi32 lists lanes 3..0). */
@@ -331,6 +355,150 @@ static E2E_SHANI_TARGET void e2e_shani_hmac_sha256_x16(struct e2e_sha_lanes *l, 
         e2e_shani_sha256_pair(l, a, nblk, 1);
 }
 
+/* ---------------------------------------------------------------- whole HMACs
+ *
+ * hmac_msgs runs each message from its first block to its HMAC with the state
+ * in registers throughout: no per-block scheduler work, no word-major state
+ * in memory, and seg[1]'s optional copy made from the registers the block was
+ * loaded into (the data is hashed and copied in one pass while it is in L1). */
+
+/* struct hcur walks the inner blocks of one e2e_hmac_msg. */
+struct hcur {
+    const struct e2e_hmac_msg *m;
+    const uint8_t *p;
+    uint8_t *dst;   /* where the block p points at is copied, or NULL */
+    size_t left;    /* blocks left in segment seg from p on */
+    unsigned seg;
+};
+
+static inline __attribute__((always_inline)) size_t hcur_init(struct hcur *c,
+                                                             const struct e2e_hmac_msg *m)
+{
+    c->m = m;
+    c->seg = 0;
+    c->p = m->in[0];
+    c->left = m->nblk[0];
+    c->dst = NULL;
+    return m->nblk[0] + m->nblk[1] + m->nblk[2];
+}
+
+/* hcur_load loads the next block into w0..w3 (host-order words), copying
+ * it first when its segment asks for it. The caller knows a block is left. */
+static inline __attribute__((always_inline)) E2E_SHANI_TARGET void
+hcur_load(struct hcur *c, __m128i bswap, __m128i *w0, __m128i *w1, __m128i *w2, __m128i *w3)
+{
+    while (c->left == 0) {
+        c->seg++;
+        c->p = c->m->in[c->seg];
+        c->left = c->m->nblk[c->seg];
+        c->dst = c->seg == 1 ? c->m->copy : NULL;
+    }
+    __m128i a = LDU(c->p), b = LDU(c->p + 16), d = LDU(c->p + 32), e = LDU(c->p + 48);
+    if (c->dst != NULL) {  /* every load before the first store: dst <= p may overlap */
+        STU(c->dst, a);
+        STU(c->dst + 16, b);
+        STU(c->dst + 32, d);
+        STU(c->dst + 48, e);
+        c->dst += 64;
+    }
+    c->p += 64;
+    c->left--;
+    *w0 = _mm_shuffle_epi8(a, bswap);
+    *w1 = _mm_shuffle_epi8(b, bswap);
+    *w2 = _mm_shuffle_epi8(d, bswap);
+    *w3 = _mm_shuffle_epi8(e, bswap);
+}
+
+/* DIGEST_WORDS turns an inner digest in ABEF / CDGH into the outer block's
+ * W0..3 and W4..7: unpackhi64(ABEF, CDGH) = (B, A, D, C), unpacklo64 =
+ * (F, E, H, G); swapping the words of each pair gives (A, B, C, D) and
+ * (E, F, G, H). W8 = 0x80000000 (the padding bit) and W15 = 768, the bit
+ * length of opad-block || digest. */
+#define DIGEST_WORDS(abef, cdgh, w0, w1, w2, w3)                            \
+    do {                                                                    \
+        (w0) = _mm_shuffle_epi32(_mm_unpackhi_epi64((abef), (cdgh)), 0xb1); \
+        (w1) = _mm_shuffle_epi32(_mm_unpacklo_epi64((abef), (cdgh)), 0xb1); \
+        (w2) = _mm_set_epi32(0, 0, 0, (int)0x80000000u);                    \
+        (w3) = _mm_set_epi32(768, 0, 0, 0);                                 \
+    } while (0)
+
+/* hmac_one runs message m alone. */
+static E2E_SHANI_TARGET void hmac_one(struct e2e_hmac_msg *m)
+{
+    const __m128i bswap = BSWAP32X4();
+    struct hcur c;
+    __m128i abef, cdgh, w0, w1, w2, w3;
+    size_t n = hcur_init(&c, m);
+    state_in(m->inner, &abef, &cdgh);
+    for (; n > 0; n--) {
+        hcur_load(&c, bswap, &w0, &w1, &w2, &w3);
+        compress1(&abef, &cdgh, w0, w1, w2, w3);
+    }
+    DIGEST_WORDS(abef, cdgh, w0, w1, w2, w3);
+    state_in(m->outer, &abef, &cdgh);
+    compress1(&abef, &cdgh, w0, w1, w2, w3);
+    state_out(m->h, abef, cdgh);
+}
+
+/* hmac_pair runs messages ma and mb interleaved for as many inner blocks as
+ * both have, the longer one's rest alone, then both outer hashes
+ * interleaved. */
+static E2E_SHANI_TARGET void hmac_pair(struct e2e_hmac_msg *ma, struct e2e_hmac_msg *mb)
+{
+    const __m128i bswap = BSWAP32X4();
+    struct hcur ca, cb;
+    __m128i abef0, cdgh0, abef1, cdgh1;
+    __m128i x0, x1, x2, x3, y0, y1, y2, y3;
+    size_t na = hcur_init(&ca, ma), nb = hcur_init(&cb, mb);
+    size_t both = na < nb ? na : nb;
+    state_in(ma->inner, &abef0, &cdgh0);
+    state_in(mb->inner, &abef1, &cdgh1);
+    for (size_t i = 0; i < both; i++) {
+        const __m128i sa0 = abef0, sc0 = cdgh0, sa1 = abef1, sc1 = cdgh1;
+        hcur_load(&ca, bswap, &x0, &x1, &x2, &x3);
+        hcur_load(&cb, bswap, &y0, &y1, &y2, &y3);
+        COMPRESS_X2();
+        abef0 = _mm_add_epi32(abef0, sa0);
+        cdgh0 = _mm_add_epi32(cdgh0, sc0);
+        abef1 = _mm_add_epi32(abef1, sa1);
+        cdgh1 = _mm_add_epi32(cdgh1, sc1);
+    }
+    for (size_t i = both; i < na; i++) {
+        hcur_load(&ca, bswap, &x0, &x1, &x2, &x3);
+        compress1(&abef0, &cdgh0, x0, x1, x2, x3);
+    }
+    for (size_t i = both; i < nb; i++) {
+        hcur_load(&cb, bswap, &y0, &y1, &y2, &y3);
+        compress1(&abef1, &cdgh1, y0, y1, y2, y3);
+    }
+    DIGEST_WORDS(abef0, cdgh0, x0, x1, x2, x3);
+    DIGEST_WORDS(abef1, cdgh1, y0, y1, y2, y3);
+    state_in(ma->outer, &abef0, &cdgh0);
+    state_in(mb->outer, &abef1, &cdgh1);
+    {
+        const __m128i sa0 = abef0, sc0 = cdgh0, sa1 = abef1, sc1 = cdgh1;
+        COMPRESS_X2();
+        abef0 = _mm_add_epi32(abef0, sa0);
+        cdgh0 = _mm_add_epi32(cdgh0, sc0);
+        abef1 = _mm_add_epi32(abef1, sa1);
+        cdgh1 = _mm_add_epi32(cdgh1, sc1);
+    }
+    state_out(ma->h, abef0, cdgh0);
+    state_out(mb->h, abef1, cdgh1);
+}
+
+/* e2e_shani_hmac_msgs runs n whole HMACs, two at a time
+ * (struct e2e_sha_lane_impl.hmac_msgs). */
+static E2E_SHANI_TARGET void e2e_shani_hmac_msgs(struct e2e_hmac_msg *m, size_t n)
+{
+    E2E_HIT(E2E_HIT_SHANI_HMAC_MSGS);
+    size_t i = 0;
+    for (; i + 2 <= n; i += 2)
+        hmac_pair(&m[i], &m[i + 1]);
+    if (i < n)
+        hmac_one(&m[i]);
+}
+
 const struct e2e_sha_impl e2e_sha_impl_shani = {
     "shani",
     E2E_CPU_SHANI | E2E_CPU_SSSE3 | E2E_CPU_SSE41,
@@ -343,6 +511,7 @@ const struct e2e_sha_lane_impl e2e_sha_lane_impl_shani = {
     2,
     e2e_shani_sha256_blocks_x2,
     e2e_shani_hmac_sha256_x2,
+    e2e_shani_hmac_msgs,
 };
 
 const struct e2e_sha_lane_impl e2e_sha_lane_impl_shani16 = {
@@ -351,6 +520,7 @@ const struct e2e_sha_lane_impl e2e_sha_lane_impl_shani16 = {
     16,
     e2e_shani_sha256_blocks_x16,
     e2e_shani_hmac_sha256_x16,
+    e2e_shani_hmac_msgs,
 };
 
 #endif /* __x86_64__ */

@@ -53,6 +53,7 @@ static const char *const hit_names[E2E_HIT_COUNT] = {
     [E2E_HIT_VAES512_CTR_X16] = "vaes512-ctr-x16",
     [E2E_HIT_AESNI_CTR_X8] = "aesni-ctr-x8",
     [E2E_HIT_SHANI_SHA256_X16] = "shani-sha256-x16",
+    [E2E_HIT_SHANI_HMAC_MSGS] = "shani-hmac-msgs",
 };
 
 /* ---------------------------------------------------------------- table -> flags */
@@ -155,6 +156,17 @@ static int sha_lane_hit(const struct e2e_sha_lane_impl *l)
     return -1;
 }
 
+/* sha_msgs_hit: the flag of a lane family's hmac_msgs. */
+static int sha_msgs_hit(const struct e2e_sha_lane_impl *l)
+{
+#if defined(E2E_TEST_X86_SIMD)
+    if (l->hmac_msgs == e2e_sha_lane_impl_shani.hmac_msgs)
+        return E2E_HIT_SHANI_HMAC_MSGS;
+#endif
+    CHECK(0, "no hmac_msgs hit flag known for the SHA lane table %s", l->name);
+    return -1;
+}
+
 /* ---------------------------------------------------------------- the pass rule */
 
 enum width { W_NONE, W_ONE, W_NARROW, W_WIDE, W_UNSURE };
@@ -183,6 +195,15 @@ static void want_set(unsigned char *want, int flag)
  * Return 0 when the rule leaves the width open. */
 static int want_sha_pass(unsigned char *want, const struct t_tier *t, size_t n)
 {
+    /* whole HMACs (hmac_msgs) from one job on, where the family has them */
+    const struct e2e_sha_lane_impl *m = t->sha_lanes && t->sha_lanes->hmac_msgs ? t->sha_lanes
+                                        : t->sha_narrow && t->sha_narrow->hmac_msgs ? t->sha_narrow
+                                                                                    : NULL;
+    if (m != NULL) {
+        if (n > 0)
+            want_set(want, sha_msgs_hit(m));
+        return 1;
+    }
     switch (width_for(n, t->sha_lanes ? t->sha_lanes->lanes : 0, t->sha_narrow != NULL)) {
     case W_NONE: return 1;
     case W_ONE: want_set(want, sha_hit_of(t->sha)); return 1;
@@ -635,6 +656,10 @@ static void all_flags_of(const struct t_tier *t, unsigned char *f)
         want_set(f, sha_lane_hit(t->sha_lanes));
     if (t->sha_narrow)
         want_set(f, sha_lane_hit(t->sha_narrow));
+    if (t->sha_lanes && t->sha_lanes->hmac_msgs)
+        want_set(f, sha_msgs_hit(t->sha_lanes));
+    if (t->sha_narrow && t->sha_narrow->hmac_msgs)
+        want_set(f, sha_msgs_hit(t->sha_narrow));
 }
 
 static void run_tier(const struct t_tier *t, e2e_scratch *scratch)
