@@ -73,6 +73,9 @@ struct seg {
     const uint8_t *in;
     uint8_t *out;
     size_t nblk;
+    const uint8_t *mx;     /* fused CCM: the MAC input's XOR block, or NULL */
+    uint8_t sel;           /* fused CCM: MAC the first sel output bytes, the
+                              rest from the input (0: input only; 16: output) */
 };
 
 struct lane {
@@ -140,7 +143,10 @@ struct pass {
     void (*fill)(struct pass *p, unsigned i, const struct jd *d);
     int (*finish)(struct pass *p, unsigned i, const struct jd *d);  /* 1: lane free */
     void (*kernel)(struct pass *p, size_t nblk);
+    int fused;  /* the fused CCM kernel: lanes also have sel and mx */
 };
+
+static const uint8_t zero_block[16];
 
 static void set_ptrs(struct pass *p, unsigned i, const uint8_t *in, uint8_t *out)
 {
@@ -149,6 +155,19 @@ static void set_ptrs(struct pass *p, unsigned i, const uint8_t *in, uint8_t *out
     } else {
         p->s->al.in[i] = in;
         p->s->al.out[i] = out;
+        p->s->al.mx[i] = zero_block;  /* read only by the fused CCM kernel */
+    }
+}
+
+/* set_seg points lane i at segment sg. */
+static void set_seg(struct pass *p, unsigned i, const struct seg *sg)
+{
+    set_ptrs(p, i, sg->in, sg->out);
+    if (p->fused) {
+        uint8_t *sel = p->s->al.sel[i];
+        for (unsigned q = 0; q < 16; q++)
+            sel[q] = (uint8_t)(0u - (q < sg->sel));
+        p->s->al.mx[i] = sg->mx != NULL ? sg->mx : zero_block;
     }
 }
 
@@ -159,6 +178,8 @@ static void add_seg(struct lane *l, const uint8_t *in, uint8_t *out, size_t nblk
     l->seg[l->nseg].in = in;
     l->seg[l->nseg].out = out;
     l->seg[l->nseg].nblk = nblk;
+    l->seg[l->nseg].mx = NULL;
+    l->seg[l->nseg].sel = 0;
     l->nseg++;
 }
 
@@ -175,7 +196,7 @@ static int submit(struct pass *p, unsigned i)
         l->jd = idx;
         l->nseg = l->cur = l->phase = 0;
         p->fill(p, i, d);
-        set_ptrs(p, i, l->seg[0].in, l->seg[0].out);
+        set_seg(p, i, &l->seg[0]);
         l->active = 1;
         return 1;
     }
@@ -225,11 +246,11 @@ static void run(struct pass *p)
                 continue;
             }
             if (++l->cur < l->nseg) {
-                set_ptrs(p, i, l->seg[l->cur].in, l->seg[l->cur].out);
+                set_seg(p, i, &l->seg[l->cur]);
                 continue;
             }
             if (!p->finish(p, i, &s->jd[l->jd])) {
-                set_ptrs(p, i, l->seg[0].in, l->seg[0].out);  /* next phase */
+                set_seg(p, i, &l->seg[0]);  /* next phase */
                 continue;
             }
             l->active = 0;
@@ -685,6 +706,67 @@ static int mac_finish(struct pass *p, unsigned i, const struct jd *d)
     return 1;
 }
 
+/* ccm_fill: CCM's CTR and CBC-MAC in one pass (the lane family's ccm
+ * kernel), three segments aligned block for block:
+ *   - CTR from Ctr0 over the received tag U, zero-padded (seal: zeros),
+ *     giving U XOR S0 (S0) in head + 16, while the MAC takes B0: the input
+ *     U XOR the segment's mx block U XOR B0 (head + 32);
+ *   - the whole blocks of the body in place; the MAC takes the CTR output
+ *     (open: the plaintext) or the input (seal: the plaintext);
+ *   - the partial last block, zero-padded, in tail; the MAC takes its first
+ *     r output bytes zero-padded (open) or the input (seal).
+ * Inputs are copied or read before the lane writes anything (ctr_fill). */
+static void ccm_fill(struct pass *p, unsigned i, const struct jd *d)
+{
+    struct sched *s = p->s;
+    struct lane *l = &s->lane[i];
+    union lane_bufs *b = &s->buf[i];
+    const struct keyset_impl *k = d->w.k;
+    size_t plen = d->w.plen, whole = plen & ~(size_t)15, r = plen & 15;
+    int open = d->job->op == E2E_OPEN;
+    aes_set_key(p, i, &k->aes);
+    memcpy(s->al.iv[i], k->ccm_ctr0, 16);
+    memset(s->al.mac[i], 0, 16);
+    memset(b->head, 0, 16);
+    if (open)
+        memcpy(b->head, d->w.in + plen, k->tag_len);
+    ccm_b0(b->head + 32, k, plen);
+    for (unsigned q = 0; q < 16; q++)
+        b->head[32 + q] ^= b->head[q];
+    add_seg(l, b->head, b->head + 16, 1);
+    l->seg[0].mx = b->head + 32;
+    add_seg(l, d->w.in, d->w.out, whole / 16);
+    if (whole != 0 && open)
+        l->seg[1].sel = 16;
+    if (r) {
+        memset(b->tail, 0, 16);
+        memcpy(b->tail, d->w.in + whole, r);
+        add_seg(l, b->tail, b->tail + 16, 1);
+        if (open)
+            l->seg[l->nseg - 1].sel = (uint8_t)r;
+    }
+}
+
+static int ccm_finish(struct pass *p, unsigned i, const struct jd *d)
+{
+    struct sched *s = p->s;
+    union lane_bufs *b = &s->buf[i];
+    size_t plen = d->w.plen, r = plen & 15, t = d->w.k->tag_len;
+    if (d->job->op == E2E_OPEN) {
+        int ok = e2e_ct_verify(s->al.mac[i], b->head + 16, t);
+        if (!ok) {
+            fail(d, E2E_ERR_AUTH);
+            return 1;
+        }
+    } else {
+        for (size_t q = 0; q < t; q++)
+            d->w.out[plen + q] = (uint8_t)(s->al.mac[i][q] ^ b->head[16 + q]);
+    }
+    if (r)
+        memcpy(d->w.out + (plen & ~(size_t)15), b->tail + 16, r);
+    return 1;
+}
+
 /* enc_fill: CS1 seal, CBC over P || T in place; a partial last block runs
  * zero-padded in the scratch and is stolen back in enc_finish. */
 static void enc_fill(struct pass *p, unsigned i, const struct jd *d)
@@ -728,6 +810,11 @@ static void aes_kernel_cbcenc_lanes(struct pass *p, size_t nblk)
 static void aes_kernel_ctr_lanes(struct pass *p, size_t nblk)
 {
     p->impl->aes_lanes->ctr(&p->s->al, nblk);
+}
+
+static void aes_kernel_ccm_lanes(struct pass *p, size_t nblk)
+{
+    p->impl->aes_lanes->ccm(&p->s->al, nblk);
 }
 
 static void aes_kernel_cbcmac_narrow(struct pass *p, size_t nblk)
@@ -1006,7 +1093,22 @@ static void run_chunk(const e2e_engine *eng, const struct engine_impl *impl, str
         short_ccm(&p, s->list[L_GRP0 + nb], c, (size_t)nb);
     }
 
-    /* 1. CCM CTR */
+    /* 1. CCM: CTR and CBC-MAC in one pass where the wide lane family fuses
+     * them and enough jobs wait to fill it; else CTR here and CBC-MAC in 3 */
+    if (cnt[L_CTR] >= (size_t)(ael != NULL ? ael->lanes / 2 + 1 : SIZE_MAX) &&
+        ael->ccm != NULL) {
+        p.list = s->list[L_CTR];
+        p.n = cnt[L_CTR];
+        p.blk = 16;
+        p.fill = ccm_fill;
+        p.finish = ccm_finish;
+        p.lanes = ael->lanes;
+        p.kernel = aes_kernel_ccm_lanes;
+        p.fused = 1;
+        run(&p);
+        p.fused = 0;
+        cnt[L_CTR] = cnt[L_MAC] = 0;
+    }
     if (cnt[L_CTR] > 0) {
         p.list = s->list[L_CTR];
         p.n = cnt[L_CTR];

@@ -639,6 +639,7 @@ const struct e2e_aes_lane_impl e2e_aes_lane_impl_armce = {
     e2e_armce_aes128_cbcmac_x8,
     e2e_armce_aes128_expand_n,
     NULL, /* no CTR lanes: the scheduler runs CCM's CTR per message */
+    NULL, /* no fused CCM */
 };
 
 const struct e2e_sha_lane_impl e2e_sha_lane_impl_armce = {

@@ -86,6 +86,11 @@ struct e2e_aes_lanes {
     alignas(64) uint8_t iv[E2E_LANES_MAX][16];   /* chaining value / MAC, in-out */
     const uint8_t *in[E2E_LANES_MAX];             /* nblk blocks each */
     uint8_t *out[E2E_LANES_MAX];                  /* cbcenc only; may equal in */
+    /* ccm only: the CBC-MAC chain, and the per-lane select mask and XOR
+     * block that make its input (see ccm) */
+    alignas(64) uint8_t mac[E2E_LANES_MAX][16];
+    alignas(64) uint8_t sel[E2E_LANES_MAX][16];
+    const uint8_t *mx[E2E_LANES_MAX];             /* one block each */
 };
 
 /* struct e2e_sha_lanes: SHA-256 across up to 16 messages. The state is
@@ -118,6 +123,16 @@ struct e2e_aes_lane_impl {
      * independent; out[i] <= in[i] with overlap is allowed. NULL: the
      * scheduler runs CTR per message on the single-message table. */
     void (*ctr)(struct e2e_aes_lanes *l, size_t nblk);
+    /* ccm: CCM's CTR and CBC-MAC in one pass. For each block b of each
+     * lane i: o = in[i][b] XOR E_i(iv[i]) (iv[i] counting as in ctr) is
+     * stored to out[i][b], then mac[i] = E_i(mac[i] XOR m) with
+     * m = ((o AND sel[i]) OR (in[i][b] AND NOT sel[i])) XOR mx[i]: sel all
+     * ones MACs the CTR output (open: the plaintext just decrypted), all
+     * zeros the input (seal: the plaintext), a prefix mask the first bytes
+     * of the output and the rest of the input (open's zero-padded last
+     * block); the block at mx[i] (zeros but for a first block: input XOR
+     * B0) turns the input into B0. Aliasing as ctr. NULL: separate ctr and cbcmac passes. */
+    void (*ccm)(struct e2e_aes_lanes *l, size_t nblk);
 };
 
 /* struct e2e_hmac_msg is one whole HMAC-SHA256 for hmac_msgs: the inner
@@ -172,7 +187,7 @@ enum e2e_hit {
     E2E_HIT_ARMCE_SHA256_LANES,
     E2E_HIT_PORTABLE_AES, E2E_HIT_PORTABLE_SHA256,
     E2E_HIT_VAES512_CTR_X16, E2E_HIT_AESNI_CTR_X8, E2E_HIT_SHANI_SHA256_X16,
-    E2E_HIT_SHANI_HMAC_MSGS,
+    E2E_HIT_SHANI_HMAC_MSGS, E2E_HIT_VAES512_CCM_X16,
     E2E_HIT_COUNT
 };
 #ifdef E2E_DISPATCH_TEST

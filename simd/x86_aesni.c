@@ -562,6 +562,7 @@ const struct e2e_aes_lane_impl e2e_aes_lane_impl_aesni = {
     e2e_aesni_aes128_cbcmac_x8,
     e2e_aesni_aes128_expand_n,
     e2e_aesni_aes128_ctr_x8,
+    NULL, /* no fused CCM: separate CTR and CBC-MAC passes */
 };
 
 #endif /* __x86_64__ */

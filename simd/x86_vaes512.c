@@ -243,6 +243,103 @@ static E2E_VAES512_TARGET void e2e_vaes512_aes128_ctr_x16(struct e2e_aes_lanes *
 #undef S
 }
 
+/* ---------------------------------------------------------------- CCM
+ *
+ * e2e_vaes512_aes128_ccm_x16 runs CCM's CTR and CBC-MAC (SP 800-38C) in
+ * one pass over the lanes (struct e2e_aes_lane_impl.ccm): separate passes
+ * read every block twice and ran the MAC's serial chains with the AES unit
+ * half idle behind them. The MAC of block b needs the CTR output of block
+ * b (open), so the two are software-pipelined: step b runs the CTR rows of
+ * block b and the MAC rows of block b - 1 round by round, 8 independent
+ * rows per round, each round key row loaded once for both. The first step
+ * has CTR rows only, and a last step MAC rows only. The MAC's input is
+ * built from the step's own registers (output, input, sel, mx), so a step
+ * loads 16 blocks and stores 16. Aliasing as in the CTR kernel: each step
+ * reads its 16 input blocks before it stores. No branch or index depends on a key or on data. */
+#define MROUND(r)                                                                        \
+    m0 = _mm512_aesenc_epi128(m0, K##r(r, 0));                                          \
+    m1 = _mm512_aesenc_epi128(m1, K##r(r, 1));                                          \
+    m2 = _mm512_aesenc_epi128(m2, K##r(r, 2));                                          \
+    m3 = _mm512_aesenc_epi128(m3, K##r(r, 3));                                          \
+    __asm__("" : "+v"(m0), "+v"(m1), "+v"(m2), "+v"(m3) : : "memory");
+#define BROUND(r)                                                                        \
+    {                                                                                    \
+        const __m512i r0_ = K##r(r, 0), r1_ = K##r(r, 1), r2_ = K##r(r, 2),              \
+                      r3_ = K##r(r, 3);                                                  \
+        x0 = _mm512_aesenc_epi128(x0, r0_);                                              \
+        m0 = _mm512_aesenc_epi128(m0, r0_);                                              \
+        x1 = _mm512_aesenc_epi128(x1, r1_);                                              \
+        m1 = _mm512_aesenc_epi128(m1, r1_);                                              \
+        x2 = _mm512_aesenc_epi128(x2, r2_);                                              \
+        m2 = _mm512_aesenc_epi128(m2, r2_);                                              \
+        x3 = _mm512_aesenc_epi128(x3, r3_);                                              \
+        m3 = _mm512_aesenc_epi128(m3, r3_);                                              \
+        __asm__("" : "+v"(x0), "+v"(x1), "+v"(x2), "+v"(x3), "+v"(m0), "+v"(m1),        \
+                "+v"(m2), "+v"(m3) : : "memory");                                        \
+    }
+
+static E2E_VAES512_TARGET void e2e_vaes512_aes128_ccm_x16(struct e2e_aes_lanes *l,
+                                                          size_t nblk)
+{
+    E2E_HIT(E2E_HIT_VAES512_CCM_X16);
+    if (nblk == 0)
+        return;
+    const __m512i rev = _mm512_broadcast_i32x4(
+        _mm_set_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15));
+    const __m512i one = _mm512_broadcast_i32x4(_mm_set_epi32(0, 0, 0, 1));
+#define S(g) __m512i c##g = _mm512_shuffle_epi8(_mm512_load_si512((const void *)l->iv[4 * (g)]), rev); \
+             __m512i m##g = _mm512_load_si512((const void *)l->mac[4 * (g)]);                         \
+             const __m512i s##g = _mm512_load_si512((const void *)l->sel[4 * (g)]);                   \
+             const __m512i z##g = _mm512_xor_si512(e2e_vaes512_gather(l->mx + 4 * (g), 0),           \
+                                                   RKZ(l, 0, g));                                     \
+             __m512i b##g, x##g;
+    X4(S)
+#undef S
+#define S(g) const __m512i k1_##g = RKZ(l, 1, g), k2_##g = RKZ(l, 2, g), k3_##g = RKZ(l, 3, g), \
+                           k4_##g = RKZ(l, 4, g);
+    X4(S)
+#undef S
+    /* CTR_START: x = E's input for the counter blocks; CTR_END: the output
+     * blocks stored, and the MAC inputs b (0xca: s ? o : in); MAC_START:
+     * m ^ b ^ (mx ^ rk0) (0x96: a three-way XOR) */
+#define CTR_START(g) x##g = _mm512_xor_si512(_mm512_shuffle_epi8(c##g, rev), RKZ(l, 0, g)); \
+                     c##g = _mm512_add_epi32(c##g, one);
+#define CTR_END(g)                                                                          \
+    {                                                                                       \
+        const __m512i d_ = e2e_vaes512_gather(l->in + 4 * (g), off);                        \
+        const __m512i o_ = _mm512_xor_si512(_mm512_aesenclast_epi128(x##g, K10(10, g)), d_); \
+        e2e_vaes512_scatter(l->out + 4 * (g), off, o_);                                     \
+        b##g = _mm512_ternarylogic_epi64(s##g, o_, d_, 0xca);                               \
+    }
+#define MAC_START(g) m##g = _mm512_ternarylogic_epi64(m##g, b##g, z##g, 0x96);
+#define MAC_END(g) m##g = _mm512_aesenclast_epi128(m##g, K10(10, g));
+    size_t off = 0;
+    X4(CTR_START)
+    ROUND(1) ROUND(2) ROUND(3) ROUND(4) ROUND(5) ROUND(6) ROUND(7) ROUND(8) ROUND(9)
+    X4(CTR_END)
+    for (off = 16; off < 16 * nblk; off += 16) {
+        X4(CTR_START)
+        X4(MAC_START)
+        BROUND(1) BROUND(2) BROUND(3) BROUND(4) BROUND(5) BROUND(6) BROUND(7) BROUND(8)
+        BROUND(9)
+        X4(MAC_END)
+        X4(CTR_END)
+    }
+    X4(MAC_START)
+    MROUND(1) MROUND(2) MROUND(3) MROUND(4) MROUND(5) MROUND(6) MROUND(7) MROUND(8) MROUND(9)
+    X4(MAC_END)
+#undef CTR_START
+#undef CTR_END
+#undef MAC_START
+#undef MAC_END
+#define S(g) _mm512_store_si512((void *)l->iv[4 * (g)], _mm512_shuffle_epi8(c##g, rev)); \
+             _mm512_store_si512((void *)l->mac[4 * (g)], m##g);
+    X4(S)
+#undef S
+}
+#undef MROUND
+#undef BROUND
+
 #undef ROUND
 #undef K1
 #undef K2
@@ -278,6 +375,7 @@ const struct e2e_aes_lane_impl e2e_aes_lane_impl_vaes512 = {
     e2e_vaes512_aes128_cbcmac_x16,
     e2e_vaes512_aes128_expand_n,
     e2e_vaes512_aes128_ctr_x16,
+    e2e_vaes512_aes128_ccm_x16,
 };
 
 #endif /* __x86_64__ */

@@ -54,6 +54,7 @@ static const char *const hit_names[E2E_HIT_COUNT] = {
     [E2E_HIT_AESNI_CTR_X8] = "aesni-ctr-x8",
     [E2E_HIT_SHANI_SHA256_X16] = "shani-sha256-x16",
     [E2E_HIT_SHANI_HMAC_MSGS] = "shani-hmac-msgs",
+    [E2E_HIT_VAES512_CCM_X16] = "vaes512-ccm-x16",
 };
 
 /* ---------------------------------------------------------------- table -> flags */
@@ -164,6 +165,17 @@ static int sha_msgs_hit(const struct e2e_sha_lane_impl *l)
         return E2E_HIT_SHANI_HMAC_MSGS;
 #endif
     CHECK(0, "no hmac_msgs hit flag known for the SHA lane table %s", l->name);
+    return -1;
+}
+
+/* aes_lane_ccm_hit: the flag of a lane family's fused CCM kernel. */
+static int aes_lane_ccm_hit(const struct e2e_aes_lane_impl *l)
+{
+#if defined(E2E_TEST_X86_SIMD)
+    if (l == &e2e_aes_lane_impl_vaes512)
+        return E2E_HIT_VAES512_CCM_X16;
+#endif
+    CHECK(0, "no CCM hit flag known for the AES lane table %s", l ? l->name : "(null)");
     return -1;
 }
 
@@ -570,7 +582,16 @@ static void batch_workload(const struct t_tier *t, const e2e_engine *eng,
             }
         }
         CHECK(generic <= ccm, "%s: CCM job count", what);
-        sure &= want_ctr_pass(want, t, generic, &h);
+        /* the rest: one fused CTR + CBC-MAC pass where the wide family has
+         * one and more than half of its lanes fill, else two passes */
+        size_t mac_generic = generic;
+        if (t->aes_lanes != NULL && t->aes_lanes->ccm != NULL &&
+            generic >= t->aes_lanes->lanes / 2 + 1) {
+            want_set(want, aes_lane_ccm_hit(t->aes_lanes));
+            mac_generic = 0;
+        } else {
+            sure &= want_ctr_pass(want, t, generic, &h);
+        }
         /* per message, on the single-message table */
         if (cnt[K_CS1_OPEN_FULL] + cnt[K_CS1_OPEN_PART])
             want_set(want, h.cbcdec);
@@ -590,7 +611,7 @@ static void batch_workload(const struct t_tier *t, const e2e_engine *eng,
         CHECK(shape[0] + shape[1] + shape[2] == sha, "%s: SHA job count", what);
         for (int c = 0; c < 3; c++)
             sure &= want_sha_pass(want, t, shape[c]);
-        sure &= want_aes_pass(want, t, generic, 0);
+        sure &= want_aes_pass(want, t, mac_generic, 0);
         /* CS1 seal's CBC: with AES lanes, P || T of up to 16 blocks runs in
          * groups of equal block count (cbcenc lanes of the group's width); a
          * group of one and longer ones go through the CBC pass */
@@ -651,6 +672,8 @@ static void all_flags_of(const struct t_tier *t, unsigned char *f)
             want_set(f, aes_lane_hit(al[i], 1));
             if (al[i]->ctr)
                 want_set(f, aes_lane_ctr_hit(al[i]));
+            if (al[i]->ccm)
+                want_set(f, aes_lane_ccm_hit(al[i]));
         }
     if (t->sha_lanes)
         want_set(f, sha_lane_hit(t->sha_lanes));

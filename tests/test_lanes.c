@@ -184,6 +184,60 @@ static void kernel_aes_lanes(const char *tier, const struct e2e_aes_lane_impl *l
                       "%s: %s ctr lane %u wrote past its blocks", tier, li->name, i);
             }
         }
+        /* ccm (fused CTR + CBC-MAC), two chained calls, the same three
+         * aliasing modes; per lane a select mask of 0, 16 or 1..15 bytes
+         * and an XOR block of zeros or random bytes */
+        if (li->ccm != NULL) {
+            uint8_t want_ctr[E2E_LANES_MAX][16], want_m[E2E_LANES_MAX][16];
+            uint8_t mxb[E2E_LANES_MAX][16];
+            int mode = round % 3;
+            size_t cb = mode == 2 ? nb - 1 : nb;
+            size_t m1 = n1 < cb ? n1 : cb, m2 = cb - m1;
+            for (unsigned i = 0; i < L; i++) {
+                unsigned r = (unsigned)rng_below(3) == 0 ? 0 : rng_below(2) ? 16 : 1 + (unsigned)rng_below(15);
+                for (unsigned q = 0; q < 16; q++)
+                    l.sel[i][q] = (uint8_t)(q < r ? 0xff : 0);
+                if (rng_below(2))
+                    rng_fill(mxb[i], 16);
+                else
+                    memset(mxb[i], 0, 16);
+                l.mx[i] = mxb[i];
+                memset(in[i].p, FILL, 16 * nb);
+                memcpy(in[i].p + (mode == 2 ? 16 : 0), orig[i], 16 * cb);
+                memset(out[i].p, FILL, 16 * nb);
+                memcpy(l.iv[i], iv[i], 16);
+                if (rng_below(2))
+                    memset(l.iv[i] + 12, 0xff, 3), l.iv[i][15] = (uint8_t)(0xff - rng_below(8));
+                rng_fill(l.mac[i], 16);
+                memcpy(want_m[i], l.mac[i], 16);
+                memcpy(want_ctr[i], l.iv[i], 16);
+                e2e_aes_impl_portable.ctr32(&key[i], want_ctr[i], want[i], orig[i], 16 * cb);
+                for (size_t b = 0; b < cb; b++) {
+                    uint8_t m[16];
+                    for (unsigned q = 0; q < 16; q++)
+                        m[q] = (uint8_t)(((want[i][16 * b + q] & l.sel[i][q]) |
+                                          (orig[i][16 * b + q] & ~l.sel[i][q])) ^ mxb[i][q]);
+                    e2e_aes_impl_portable.cbcmac(&key[i], want_m[i], m, 1);
+                }
+                l.in[i] = in[i].p + (mode == 2 ? 16 : 0);
+                l.out[i] = mode == 1 ? out[i].p : in[i].p;
+            }
+            li->ccm(&l, m1);
+            for (unsigned i = 0; i < L; i++) {
+                l.in[i] += 16 * m1;
+                l.out[i] += 16 * m1;
+            }
+            li->ccm(&l, m2);
+            for (unsigned i = 0; i < L; i++) {
+                const uint8_t *got = mode == 1 ? out[i].p : in[i].p;
+                CHECK(memcmp(got, want[i], 16 * cb) == 0 && memcmp(l.iv[i], want_ctr[i], 16) == 0 &&
+                          memcmp(l.mac[i], want_m[i], 16) == 0,
+                      "%s: %s ccm lane %u/%u, %zu+%zu blocks, mode %d != portable ctr32 + cbcmac",
+                      tier, li->name, i, L, m1, m2, mode);
+                CHECK(gbuf_guard_ok(&in[i]) && gbuf_guard_ok(&out[i]),
+                      "%s: %s ccm lane %u wrote past its blocks", tier, li->name, i);
+            }
+        }
         for (unsigned i = 0; i < L; i++) {
             free(in[i].base);
             free(out[i].base);
@@ -435,7 +489,7 @@ static void kernels(void)
         for (int w = 0; w < 2; w++) {
             if (once(done, &nd, al[w])) {
                 kernel_aes_lanes(tn, al[w]);
-                printf("kernel %-8s AES x%u lanes (cbcenc, cbcmac, ctr, expand_n)\n", al[w]->name,
+                printf("kernel %-8s AES x%u lanes (cbcenc, cbcmac, ctr, ccm, expand_n)\n", al[w]->name,
                        al[w]->lanes);
             }
             if (once(done, &nd, sl[w])) {

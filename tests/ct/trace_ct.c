@@ -923,10 +923,12 @@ struct batch_case {
 };
 
 /* The batches, after engine/batch.c's passes: CCM opens of up to 256 bytes
- * (seals of up to 112) run in groups of equal block count, longer CCM in a
- * CTR and a CBC-MAC pass through the lane scheduler; HMACs whose inner hash
- * is 1 or 2 blocks in groups (the family's fused .hmac kernel), longer ones
- * through the lane scheduler (.blocks); CS1 seals of up to 16 blocks in
+ * (seals of up to 112) run in groups of equal block count, longer CCM in one
+ * fused pass (the wide family's .ccm, from 9 jobs) or a CTR and a CBC-MAC
+ * pass through the lane scheduler; HMACs as whole messages where the SHA
+ * family has .hmac_msgs (SHA-NI), else those whose inner hash is 1 or 2
+ * blocks in groups (the family's fused .hmac kernel), longer ones through
+ * the lane scheduler (.blocks); CS1 seals of up to 16 blocks in
  * groups, longer ones through the scheduler. Each list picks the wide family
  * from wide_min jobs (16 lanes: 9 AES, 14 SHA), the narrow one from 2, one
  * lane for 1. Four kinds of job fill those lists:
@@ -1344,6 +1346,8 @@ static void plan_tier(const char *name, int run)
             expect_add(&ew, FN(ael->cbcmac), "the wide AES lanes' cbcmac");
             expect_add(&ew, FN(ael->cbcenc), "the wide AES lanes' cbcenc");
             expect_add(&ew, FN(ael->ctr), "the wide AES lanes' ctr");
+            if (ael->ccm != NULL)  /* 9 long CCM jobs: the fused pass */
+                expect_add(&ew, FN(ael->ccm), "the wide AES lanes' fused ccm");
         }
         snprintf(what, sizeof what, "%s batch_run %zu jobs", name, b_wide.n);
         check_case(what, child_batch, &b_wide, NULL, &ew);
