@@ -531,38 +531,10 @@ static void short_hmac(struct pass *p, const uint8_t *list, size_t n, size_t nb)
 static void msg_fill(struct e2e_hmac_msg *m, union lane_bufs *b, const struct jd *d)
 {
     const struct keyset_impl *k = d->w.k;
-    const uint8_t *pt = pt_of(d);
-    size_t kl = k->kiv_len, plen = d->w.plen, total = kl + plen, rest;
-    m->inner = k->hmac.inner;
-    m->outer = k->hmac.outer;
-    m->nblk[0] = m->nblk[1] = 0;
-    m->copy = NULL;
-    if (total >= 64) {
-        size_t head = 64 - kl, after = plen - head;
-        memcpy(b->head, k->kiv, kl);
-        memcpy(b->head + kl, pt, head);
-        m->in[0] = b->head;
-        m->nblk[0] = 1;
-        m->in[1] = pt + head;
-        m->nblk[1] = after / 64;
-        if (d->job->op == E2E_OPEN && k->suite == E2E_SUITE_HMAC_SHA256)
-            m->copy = d->w.out + head;
-        rest = after & 63;
-        memcpy(b->tail, pt + head + (after & ~(size_t)63), rest);
-    } else {
-        memcpy(b->tail, k->kiv, kl);
-        if (plen)
-            memcpy(b->tail + kl, pt, plen);
-        rest = total;
-    }
-    size_t tblk = rest + 9 <= 64 ? 1 : 2;
-    memset(b->tail + rest, 0, 64 * tblk - rest);
-    b->tail[rest] = 0x80;
-    uint64_t bits = (uint64_t)(64 + total) * 8;
-    store_be32(b->tail + 64 * tblk - 8, (uint32_t)(bits >> 32));
-    store_be32(b->tail + 64 * tblk - 4, (uint32_t)bits);
-    m->in[2] = b->tail;
-    m->nblk[2] = tblk;
+    size_t kl = k->kiv_len;
+    e2e_hmac_msg_layout(m, b->head, b->tail, &k->hmac, k->kiv, kl, pt_of(d), d->w.plen);
+    if (m->nblk[1] != 0 && d->job->op == E2E_OPEN && k->suite == E2E_SUITE_HMAC_SHA256)
+        m->copy = d->w.out + (64 - kl);
 }
 
 /* sha_msgs runs the HMACs of a list with the lane family's hmac_msgs, a

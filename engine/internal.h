@@ -64,6 +64,19 @@ void e2e_hmac_sha256(const e2e_engine *eng, const e2e_hmac_key *hk, uint8_t out[
                      const uint8_t *prefix, size_t prefix_len,
                      const uint8_t *msg, size_t msg_len);
 
+/* e2e_hmac_msgs_of returns the engine's whole-HMAC kernel (struct
+ * e2e_sha_lane_impl.hmac_msgs of its wide, else narrow, SHA lane family), or
+ * NULL. */
+void (*e2e_hmac_msgs_of(const struct engine_impl *impl))(struct e2e_hmac_msg *, size_t);
+/* e2e_hmac_msg_layout describes HMAC(hk, prefix || msg), prefix_len <= 64,
+ * for hmac_msgs in m: a head block in head (the prefix and the first
+ * 64 - prefix_len bytes of msg) when prefix || msg fills one, msg's next
+ * whole blocks in place (m->in[1]), and the rest with SHA-256's padding in
+ * tail (1 or 2 blocks). m->copy is NULL. */
+void e2e_hmac_msg_layout(struct e2e_hmac_msg *m, uint8_t head[64], uint8_t tail[128],
+                         const e2e_hmac_key *hk, const uint8_t *prefix, size_t prefix_len,
+                         const uint8_t *msg, size_t msg_len);
+
 /* ---------------------------------------------------------------- AES modes */
 
 /* e2e_aes128_key_init expands key with eng's AES implementation. */
