@@ -114,4 +114,5 @@ const struct e2e_sha_impl e2e_sha_impl_portable = {
     "portable",
     0,
     e2e_portable_sha256_blocks,
+    NULL, /* no stitched CBC + HMAC */
 };

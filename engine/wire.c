@@ -147,6 +147,50 @@ e2e_status e2e_open(const e2e_engine *eng, const e2e_keyset *ks,
     return E2E_OK;
 }
 
+/* cs1_hmac_seal writes CS1(P || T), T = HMAC(KIV || P), to out. Where the
+ * SHA table stitches CBC with HMAC (cbc_hmac), P's whole blocks that carry
+ * no byte of T are CBC-encrypted while the HMAC runs; CS1 of the rest
+ * (at least one block, so the stealing is the same) chains on from there. */
+static e2e_status cs1_hmac_seal(const e2e_engine *eng, const struct keyset_impl *k,
+                                uint8_t *out, const uint8_t *pt, size_t pt_len)
+{
+    const struct e2e_sha_impl *sha = e2e_sha_of(eng);
+    size_t t = k->tag_len;
+    uint8_t mac[32], chain[16];
+    e2e_status st;
+    if (pt_len + t < 16)
+        return E2E_ERR_MALFORMED;
+    size_t pre = (pt_len + t - 16) / 16;  /* leaves CS1 at least one block */
+    if (pre > pt_len / 16)
+        pre = pt_len / 16;
+    void (*hmac_msgs)(struct e2e_hmac_msg *, size_t) = e2e_hmac_msgs_of(e2e_engine_impl(eng));
+    if (sha->cbc_hmac == NULL || hmac_msgs == NULL || pre == 0 || k->kiv_len > 64) {
+        e2e_hmac_sha256(eng, &k->hmac, mac, k->kiv, k->kiv_len, pt, pt_len);
+        if (pt_len)
+            memcpy(out, pt, pt_len);
+        memcpy(out + pt_len, mac, t);
+        st = e2e_cs1_encrypt(eng, &k->aes, k->iv, out, out, pt_len + t);
+    } else {
+        struct e2e_hmac_msg m;
+        uint8_t head[64], tail[128];
+        size_t done = 16 * pre;
+        e2e_hmac_msg_layout(&m, head, tail, &k->hmac, k->kiv, k->kiv_len, pt, pt_len);
+        memcpy(chain, k->iv, 16);
+        sha->cbc_hmac(&k->aes, chain, out, pt, pre, &m);
+        for (size_t q = 0; q < 32; q++)
+            mac[q] = (uint8_t)(m.h[q / 4] >> (24 - 8 * (q % 4)));
+        memcpy(out + done, pt + done, pt_len - done);
+        memcpy(out + pt_len, mac, t);
+        st = e2e_cs1_encrypt(eng, &k->aes, chain, out + done, out + done, pt_len - done + t);
+        e2e_wipe(&m, sizeof m);
+        e2e_wipe(head, sizeof head);
+        e2e_wipe(tail, sizeof tail);
+        e2e_wipe(chain, sizeof chain);
+    }
+    e2e_wipe(mac, sizeof mac);
+    return st;
+}
+
 e2e_status e2e_seal(const e2e_engine *eng, const e2e_keyset *ks,
                     uint8_t *out, size_t out_cap, size_t *out_len,
                     const uint8_t *pt, size_t pt_len)
@@ -167,11 +211,7 @@ e2e_status e2e_seal(const e2e_engine *eng, const e2e_keyset *ks,
         st = e2e_ccm_seal(eng, &k->aes, k->iv, k->iv_len, t, w.out, NULL, 0, pt, pt_len);
         break;
     case E2E_SUITE_AES_128_CS1_HMAC_SHA256:
-        e2e_hmac_sha256(eng, &k->hmac, mac, k->kiv, k->kiv_len, pt, pt_len);
-        if (pt_len)
-            memcpy(w.out, pt, pt_len);
-        memcpy(w.out + pt_len, mac, t);
-        st = e2e_cs1_encrypt(eng, &k->aes, k->iv, w.out, w.out, pt_len + t);
+        st = cs1_hmac_seal(eng, k, w.out, pt, pt_len);
         break;
     default: /* E2E_SUITE_HMAC_SHA256 */
         e2e_hmac_sha256(eng, &k->hmac, mac, k->kiv, k->kiv_len, pt, pt_len);

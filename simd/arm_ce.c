@@ -629,6 +629,7 @@ const struct e2e_sha_impl e2e_sha_impl_armce = {
     "armce",
     E2E_CPU_ARM_SHA2,
     e2e_armce_sha256_blocks,
+    NULL, /* no stitched CBC + HMAC */
 };
 
 const struct e2e_aes_lane_impl e2e_aes_lane_impl_armce = {

@@ -57,6 +57,8 @@ struct e2e_aes_impl {
     void (*cbcmac)(const e2e_aes_key *k, uint8_t mac[16], const uint8_t *in, size_t nblk);
 };
 
+struct e2e_hmac_msg;
+
 /* struct e2e_sha_impl is one SHA-256 compression family. */
 struct e2e_sha_impl {
     const char *name;  /* "portable", "shani", ... */
@@ -64,6 +66,14 @@ struct e2e_sha_impl {
     /* blocks runs the FIPS 180-4 compression function over nblk 64-byte
      * blocks, updating state[8] (host-order words, H0..H7). */
     void (*blocks)(uint32_t state[8], const uint8_t *in, size_t nblk);
+    /* cbc_hmac (NULL: none): CBC-encrypt nblk blocks of in to out under k,
+     * chaining from iv (left at the last ciphertext block), while running
+     * the whole HMAC m (struct e2e_hmac_msg below): the AES chain and the
+     * SHA-256 chain of a single-message seal interleaved ("stitched"), each
+     * in the other's latency shadow. out may equal in; m must not read
+     * out. The table's needs include AES-NI where it has one. */
+    void (*cbc_hmac)(const e2e_aes_key *k, uint8_t iv[16], uint8_t *out, const uint8_t *in,
+                     size_t nblk, struct e2e_hmac_msg *m);
 };
 
 /* ---------------------------------------------------------------- lanes
@@ -187,7 +197,7 @@ enum e2e_hit {
     E2E_HIT_ARMCE_SHA256_LANES,
     E2E_HIT_PORTABLE_AES, E2E_HIT_PORTABLE_SHA256,
     E2E_HIT_VAES512_CTR_X16, E2E_HIT_AESNI_CTR_X8, E2E_HIT_SHANI_SHA256_X16,
-    E2E_HIT_SHANI_HMAC_MSGS, E2E_HIT_VAES512_CCM_X16,
+    E2E_HIT_SHANI_HMAC_MSGS, E2E_HIT_VAES512_CCM_X16, E2E_HIT_SHANI_AESNI_CBC_HMAC,
     E2E_HIT_COUNT
 };
 #ifdef E2E_DISPATCH_TEST
@@ -203,6 +213,7 @@ extern const struct e2e_sha_impl e2e_sha_impl_portable;
 #if defined(__x86_64__) || defined(_M_X64)
 extern const struct e2e_aes_impl e2e_aes_impl_aesni;
 extern const struct e2e_sha_impl e2e_sha_impl_shani;
+extern const struct e2e_sha_impl e2e_sha_impl_shani_aes;          /* + AES-NI: cbc_hmac */
 extern const struct e2e_aes_lane_impl e2e_aes_lane_impl_aesni;    /* 8 xmm lanes */
 extern const struct e2e_aes_lane_impl e2e_aes_lane_impl_vaes512;  /* 16 lanes, 4 per zmm */
 extern const struct e2e_sha_lane_impl e2e_sha_lane_impl_avx512;   /* 16 lanes */

@@ -2,10 +2,13 @@
  * stream, or two interleaved streams for the lane scheduler (x86-64).
  *
  * Implementation notes
- *  - Exports only e2e_sha_impl_shani, e2e_sha_lane_impl_shani and
- *    e2e_sha_lane_impl_shani16 (simd/impl.h). The file is built without
- *    -msha; every function carries target("sha,sse4.1,ssse3"), so nothing
- *    here may run unless the engine saw E2E_CPU_SHANI | SSSE3 | SSE41.
+ *  - Exports only e2e_sha_impl_shani, e2e_sha_impl_shani_aes (the same with
+ *    the stitched CBC + HMAC of a single-message seal, which also needs
+ *    AES-NI), e2e_sha_lane_impl_shani and e2e_sha_lane_impl_shani16
+ *    (simd/impl.h). The file is built without -msha; every function carries
+ *    target("sha,sse4.1,ssse3") (plus "aes" for the stitched one), so
+ *    nothing here may run unless the engine saw E2E_CPU_SHANI | SSSE3 |
+ *    SSE41 (| AESNI).
  *  - The caller's state is H0..H7 as host-order words (FIPS 180-4 sec. 6.2).
  *    SHA256RNDS2 wants it as two registers, ABEF = (F, E, B, A) and
  *    CDGH = (H, G, D, C) from lane 0 up; the function converts on entry and
@@ -499,10 +502,152 @@ static E2E_SHANI_TARGET void e2e_shani_hmac_msgs(struct e2e_hmac_msg *m, size_t 
         hmac_one(&m[i]);
 }
 
+/* ---------------------------------------------------------------- stitched
+ *
+ * e2e_shani_aesni_cbc_hmac (struct e2e_sha_impl.cbc_hmac): a single-message
+ * CS1 seal is HMAC over KIV || P, then CBC over P || T, and both are serial
+ * chains, SHA256RNDS2's and AESENC's, each leaving its unit idle most of the
+ * time. Only the blocks that carry T must wait for it, so the CBC chain over
+ * P's whole blocks runs here interleaved with the HMAC: each step issues one
+ * SHA-256 block (the outer hash is the last) with four CBC blocks woven
+ * into its round groups, so each chain issues in the other's latency
+ * shadow (leaving it to the out-of-order core, with the blocks one after
+ * the other, measured 1.45x the serial seal at 16 KiB; woven, see the
+ * commit). Round keys are memory operands (11 registers more would spill
+ * the SHA state). */
+#define E2E_SHANI_AES_TARGET __attribute__((target("sha,aes,sse4.1,ssse3")))
+
+/* AES_STEP(j, s) is sub-step s (0..3) of CBC block j (0..3) of a step:
+ * 0: XOR the plaintext and round key 0 in, rounds 1-2; 1: rounds 3-5;
+ * 2: rounds 6-8; 3: round 9, the last round, and the store. */
+#define AES_STEP(j, s)                                                          \
+    do {                                                                        \
+        if ((s) == 0) {                                                         \
+            ch = _mm_xor_si128(ch, _mm_xor_si128(LDU(in + 16 * (j)), LDU(rk[0]))); \
+            ch = _mm_aesenc_si128(ch, LDU(rk[1]));                              \
+            ch = _mm_aesenc_si128(ch, LDU(rk[2]));                              \
+        } else if ((s) == 1) {                                                  \
+            ch = _mm_aesenc_si128(ch, LDU(rk[3]));                              \
+            ch = _mm_aesenc_si128(ch, LDU(rk[4]));                              \
+            ch = _mm_aesenc_si128(ch, LDU(rk[5]));                              \
+        } else if ((s) == 2) {                                                  \
+            ch = _mm_aesenc_si128(ch, LDU(rk[6]));                              \
+            ch = _mm_aesenc_si128(ch, LDU(rk[7]));                              \
+            ch = _mm_aesenc_si128(ch, LDU(rk[8]));                              \
+        } else {                                                                \
+            ch = _mm_aesenc_si128(ch, LDU(rk[9]));                              \
+            ch = _mm_aesenclast_si128(ch, LDU(rk[10]));                         \
+            STU(out + 16 * (j), ch);                                            \
+        }                                                                       \
+    } while (0)
+
+/* compress1_cbc4 is compress1 with four CBC blocks (in[0..64) to
+ * out[0..64), chaining *pch under rk) woven into its round groups: group
+ * g carries sub-step g % 4 of block g / 4, so each of the two serial chains
+ * issues while the other waits on its latency. */
+static inline __attribute__((always_inline)) E2E_SHANI_AES_TARGET void
+compress1_cbc4(__m128i *pabef, __m128i *pcdgh, __m128i m0, __m128i m1, __m128i m2, __m128i m3,
+               __m128i *pch, const uint8_t (*rk)[16], uint8_t *out, const uint8_t *in)
+{
+    __m128i abef = *pabef, cdgh = *pcdgh, wk, ch = *pch;
+    const __m128i abef0 = abef, cdgh0 = cdgh;
+
+    RNDS4(0, m0); AES_STEP(0, 0);
+    RNDS4(1, m1); AES_STEP(0, 1);
+    m0 = _mm_sha256msg1_epu32(m0, m1);
+    RNDS4(2, m2); AES_STEP(0, 2);
+    m1 = _mm_sha256msg1_epu32(m1, m2);
+    RNDS4_MSG2(3, m3, m2, m0); AES_STEP(0, 3);
+    m2 = _mm_sha256msg1_epu32(m2, m3);
+    RNDS4_MSG2(4, m0, m3, m1); AES_STEP(1, 0);
+    m3 = _mm_sha256msg1_epu32(m3, m0);
+    RNDS4_MSG2(5, m1, m0, m2); AES_STEP(1, 1);
+    m0 = _mm_sha256msg1_epu32(m0, m1);
+    RNDS4_MSG2(6, m2, m1, m3); AES_STEP(1, 2);
+    m1 = _mm_sha256msg1_epu32(m1, m2);
+    RNDS4_MSG2(7, m3, m2, m0); AES_STEP(1, 3);
+    m2 = _mm_sha256msg1_epu32(m2, m3);
+    RNDS4_MSG2(8, m0, m3, m1); AES_STEP(2, 0);
+    m3 = _mm_sha256msg1_epu32(m3, m0);
+    RNDS4_MSG2(9, m1, m0, m2); AES_STEP(2, 1);
+    m0 = _mm_sha256msg1_epu32(m0, m1);
+    RNDS4_MSG2(10, m2, m1, m3); AES_STEP(2, 2);
+    m1 = _mm_sha256msg1_epu32(m1, m2);
+    RNDS4_MSG2(11, m3, m2, m0); AES_STEP(2, 3);
+    m2 = _mm_sha256msg1_epu32(m2, m3);
+    RNDS4_MSG2(12, m0, m3, m1); AES_STEP(3, 0);
+    m3 = _mm_sha256msg1_epu32(m3, m0);
+    RNDS4_MSG2(13, m1, m0, m2); AES_STEP(3, 1);
+    RNDS4_MSG2(14, m2, m1, m3); AES_STEP(3, 2);
+    RNDS4(15, m3); AES_STEP(3, 3);
+
+    *pabef = _mm_add_epi32(abef, abef0);
+    *pcdgh = _mm_add_epi32(cdgh, cdgh0);
+    *pch = ch;
+}
+
+static E2E_SHANI_AES_TARGET void e2e_shani_aesni_cbc_hmac(const e2e_aes_key *k, uint8_t iv[16],
+                                                          uint8_t *out, const uint8_t *in,
+                                                          size_t nblk, struct e2e_hmac_msg *m)
+{
+    E2E_HIT(E2E_HIT_SHANI_AESNI_CBC_HMAC);
+    const __m128i bswap = BSWAP32X4();
+    const uint8_t(*rk)[16] = k->enc;
+    struct hcur c;
+    __m128i abef, cdgh, w0, w1, w2, w3, ch = LDU(iv);
+    size_t inner = hcur_init(&c, m);
+    int outer_done = 0;
+    state_in(m->inner, &abef, &cdgh);
+    /* one SHA-256 block (the inner ones, then the outer) and four CBC
+     * blocks per step while both last */
+    while (nblk >= 4 && !outer_done) {
+        if (inner > 0) {
+            hcur_load(&c, bswap, &w0, &w1, &w2, &w3);
+            inner--;
+        } else {
+            DIGEST_WORDS(abef, cdgh, w0, w1, w2, w3);
+            state_in(m->outer, &abef, &cdgh);
+            outer_done = 1;
+        }
+        compress1_cbc4(&abef, &cdgh, w0, w1, w2, w3, &ch, rk, out, in);
+        in += 64;
+        out += 64;
+        nblk -= 4;
+    }
+    /* the chain that is left alone */
+    for (; inner > 0; inner--) {
+        hcur_load(&c, bswap, &w0, &w1, &w2, &w3);
+        compress1(&abef, &cdgh, w0, w1, w2, w3);
+    }
+    if (!outer_done) {
+        DIGEST_WORDS(abef, cdgh, w0, w1, w2, w3);
+        state_in(m->outer, &abef, &cdgh);
+        compress1(&abef, &cdgh, w0, w1, w2, w3);
+    }
+    for (; nblk > 0; nblk--, in += 16, out += 16) {
+        ch = _mm_xor_si128(ch, _mm_xor_si128(LDU(in), LDU(rk[0])));  /* one XOR on the chain */
+        for (int r = 1; r < 10; r++)
+            ch = _mm_aesenc_si128(ch, LDU(rk[r]));
+        ch = _mm_aesenclast_si128(ch, LDU(rk[10]));
+        STU(out, ch);
+    }
+    state_out(m->h, abef, cdgh);
+    STU(iv, ch);
+}
+#undef AES_STEP
+
 const struct e2e_sha_impl e2e_sha_impl_shani = {
     "shani",
     E2E_CPU_SHANI | E2E_CPU_SSSE3 | E2E_CPU_SSE41,
     e2e_shani_sha256_blocks,
+    NULL, /* cbc_hmac needs AES-NI: e2e_sha_impl_shani_aes */
+};
+
+const struct e2e_sha_impl e2e_sha_impl_shani_aes = {
+    "shani",
+    E2E_CPU_SHANI | E2E_CPU_AESNI | E2E_CPU_SSSE3 | E2E_CPU_SSE41,
+    e2e_shani_sha256_blocks,
+    e2e_shani_aesni_cbc_hmac,
 };
 
 const struct e2e_sha_lane_impl e2e_sha_lane_impl_shani = {

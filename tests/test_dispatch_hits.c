@@ -55,6 +55,7 @@ static const char *const hit_names[E2E_HIT_COUNT] = {
     [E2E_HIT_SHANI_SHA256_X16] = "shani-sha256-x16",
     [E2E_HIT_SHANI_HMAC_MSGS] = "shani-hmac-msgs",
     [E2E_HIT_VAES512_CCM_X16] = "vaes512-ccm-x16",
+    [E2E_HIT_SHANI_AESNI_CBC_HMAC] = "shani-aesni-cbc-hmac",
 };
 
 /* ---------------------------------------------------------------- table -> flags */
@@ -95,7 +96,7 @@ static int sha_hit_of(const struct e2e_sha_impl *s)
     if (s == &e2e_sha_impl_portable)
         return E2E_HIT_PORTABLE_SHA256;
 #if defined(E2E_TEST_X86_SIMD)
-    if (s == &e2e_sha_impl_shani)
+    if (s == &e2e_sha_impl_shani || s == &e2e_sha_impl_shani_aes)
         return E2E_HIT_SHANI_BLOCKS;
 #endif
 #if defined(E2E_TEST_ARM_CE)
@@ -418,6 +419,11 @@ static void single_messages(const struct t_tier *t, const e2e_engine *eng)
         want_set(want, h.cbcmac);
     }
     want_set(want, sha_hit_of(t->sha)); /* the key sets' ipad / opad states */
+    /* CS1 seal: CBC stitched with the HMAC where the SHA table does that */
+#if defined(E2E_TEST_X86_SIMD)
+    if (t->sha->cbc_hmac == e2e_sha_impl_shani_aes.cbc_hmac)
+        want_set(want, E2E_HIT_SHANI_AESNI_CBC_HMAC);
+#endif
     /* messages: whole HMACs where the SHA lane family has them */
     if (t->sha_lanes && t->sha_lanes->hmac_msgs)
         want_set(want, sha_msgs_hit(t->sha_lanes));
@@ -670,6 +676,10 @@ static void all_flags_of(const struct t_tier *t, unsigned char *f)
         want_set(f, h.cbcmac);
     }
     want_set(f, sha_hit_of(t->sha));
+#if defined(E2E_TEST_X86_SIMD)
+    if (t->sha->cbc_hmac == e2e_sha_impl_shani_aes.cbc_hmac)
+        want_set(f, E2E_HIT_SHANI_AESNI_CBC_HMAC);
+#endif
     const struct e2e_aes_lane_impl *al[2] = {t->aes_lanes, t->aes_narrow};
     for (int i = 0; i < 2; i++)
         if (al[i]) {

@@ -276,6 +276,50 @@ static void kernel_aes_lanes(const char *tier, const struct e2e_aes_lane_impl *l
     }
 }
 
+/* ref_hmac_msg computes what hmac_msgs must leave in m->h: the inner
+ * compressions over the three segments from m->inner, then the outer one
+ * over the digest and its padding from m->outer, on the portable table. */
+static void ref_hmac_msg(const struct e2e_hmac_msg *m, uint32_t h[8])
+{
+    uint8_t blk[64] = {0};
+    memcpy(h, m->inner, 32);
+    for (int g = 0; g < 3; g++)
+        e2e_sha_impl_portable.blocks(h, m->in[g], m->nblk[g]);
+    for (int w = 0; w < 8; w++)
+        for (int q = 0; q < 4; q++)
+            blk[4 * w + q] = (uint8_t)(h[w] >> (24 - 8 * q));
+    blk[32] = 0x80;
+    blk[62] = 0x03;
+    memcpy(h, m->outer, 32);
+    e2e_sha_impl_portable.blocks(h, blk, 1);
+}
+
+/* msg_case fills m with random states and three segments of random blocks
+ * (seg[0] and seg[2] of 0..2 blocks, seg[1] of 0..max; the total at least
+ * one) in bufs[3], which the caller frees. */
+static void msg_case(struct e2e_hmac_msg *m, uint32_t st[2][8], struct gbuf bufs[3], size_t max)
+{
+    size_t nb[3];
+    do {
+        nb[0] = rng_range(0, 2);
+        nb[1] = rng_range(0, max);
+        nb[2] = rng_range(0, 2);
+    } while (nb[0] + nb[1] + nb[2] == 0);
+    for (int w = 0; w < 8; w++) {
+        st[0][w] = (uint32_t)rng_u64();
+        st[1][w] = (uint32_t)rng_u64();
+    }
+    m->inner = st[0];
+    m->outer = st[1];
+    for (int g = 0; g < 3; g++) {
+        gbuf_new(&bufs[g], 64 * nb[g] + 16);  /* 16 spare: a copy 16 bytes back */
+        rng_fill(bufs[g].p, 64 * nb[g] + 16);
+        m->in[g] = bufs[g].p + 16;
+        m->nblk[g] = nb[g];
+    }
+    m->copy = NULL;
+}
+
 static void kernel_sha_lanes(const char *tier, const struct e2e_sha_lane_impl *li)
 {
     static struct e2e_sha_lanes l;
@@ -352,6 +396,49 @@ static void kernel_sha_lanes(const char *tier, const struct e2e_sha_lane_impl *l
         for (unsigned i = 0; i < L; i++) {
             free(in[i].base);
             free(orig[i]);
+        }
+    }
+    /* hmac_msgs: 1..17 whole HMACs of unequal shapes (pairs of unequal
+     * length, an odd one out), seg[1] copied nowhere, in place, 16 bytes
+     * back (overlapping) or to a separate buffer */
+    if (li->hmac_msgs != NULL) {
+        for (int round = 0; round < 40; round++) {
+            struct e2e_hmac_msg m[17];
+            uint32_t st[17][2][8], want[17][8];
+            struct gbuf bufs[17][3], dst[17];
+            uint8_t *orig1[17];
+            int mode[17];
+            size_t n = rng_range(1, 17);
+            for (size_t i = 0; i < n; i++) {
+                msg_case(&m[i], st[i], bufs[i], round < 20 ? 4 : 70);
+                ref_hmac_msg(&m[i], want[i]);
+                size_t len1 = 64 * m[i].nblk[1];
+                orig1[i] = xmalloc(len1 + 1);
+                memcpy(orig1[i], m[i].in[1], len1);
+                gbuf_new(&dst[i], len1);
+                mode[i] = (int)rng_below(4); /* 0 none, 1 in place, 2 16 back, 3 apart */
+                m[i].copy = mode[i] == 0   ? NULL
+                            : mode[i] == 1 ? (uint8_t *)bufs[i][1].p + 16
+                            : mode[i] == 2 ? bufs[i][1].p
+                                           : dst[i].p;
+            }
+            li->hmac_msgs(m, n);
+            for (size_t i = 0; i < n; i++) {
+                size_t len1 = 64 * m[i].nblk[1];
+                CHECK(memcmp(m[i].h, want[i], sizeof want[i]) == 0,
+                      "%s: %s hmac_msgs message %zu/%zu (%zu+%zu+%zu blocks, copy mode %d) != portable",
+                      tier, li->name, i, n, m[i].nblk[0], m[i].nblk[1], m[i].nblk[2], mode[i]);
+                if (mode[i] != 0)
+                    CHECK(memcmp(m[i].copy, orig1[i], len1) == 0,
+                          "%s: %s hmac_msgs message %zu: copy (mode %d) != its blocks", tier,
+                          li->name, i, mode[i]);
+                CHECK(gbuf_guard_ok(&bufs[i][1]) && gbuf_guard_ok(&dst[i]),
+                      "%s: %s hmac_msgs message %zu wrote past its blocks", tier, li->name, i);
+                for (int g = 0; g < 3; g++)
+                    free(bufs[i][g].base);
+                free(dst[i].base);
+                free(orig1[i]);
+            }
         }
     }
 }
@@ -451,6 +538,41 @@ static void kernel_sha_single(const char *tier, const struct e2e_sha_impl *s)
               s->name, nb);
         free(in.base);
     }
+    /* cbc_hmac: CBC over 0..80 blocks (in place or not) stitched with a
+     * whole HMAC of 1..~75 blocks, against portable cbc_enc and compressions:
+     * either chain may run out first */
+    if (s->cbc_hmac != NULL) {
+        for (int round = 0; round < 60; round++) {
+            struct e2e_hmac_msg m;
+            uint32_t st[2][8], want_h[8];
+            struct gbuf bufs[3], in, out;
+            e2e_aes_key k;
+            uint8_t iv[16], want_iv[16];
+            size_t nb = rng_range(0, 80);
+            int in_place = round % 2;
+            random_key(&k);
+            msg_case(&m, st, bufs, rng_range(0, 70));
+            ref_hmac_msg(&m, want_h);
+            gbuf_new(&in, 16 * nb);
+            rng_fill(in.p, 16 * nb);
+            gbuf_new(&out, 16 * nb);
+            uint8_t *want = xmalloc(16 * nb + 1);
+            rng_fill(iv, 16);
+            memcpy(want_iv, iv, 16);
+            e2e_aes_impl_portable.cbc_enc(&k, want_iv, want, in.p, nb);
+            s->cbc_hmac(&k, iv, in_place ? in.p : out.p, in.p, nb, &m);
+            CHECK(memcmp(in_place ? in.p : out.p, want, 16 * nb) == 0 &&
+                      memcmp(iv, want_iv, 16) == 0 && memcmp(m.h, want_h, 32) == 0 &&
+                      gbuf_guard_ok(&in) && gbuf_guard_ok(&out),
+                  "%s: %s cbc_hmac(%zu CBC blocks%s, HMAC %zu+%zu+%zu blocks) != portable", tier,
+                  s->name, nb, in_place ? " in place" : "", m.nblk[0], m.nblk[1], m.nblk[2]);
+            for (int g = 0; g < 3; g++)
+                free(bufs[g].base);
+            free(in.base);
+            free(out.base);
+            free(want);
+        }
+    }
 }
 
 /* once: 1 the first time ptr (non-NULL) is seen. */
@@ -482,20 +604,22 @@ static void kernels(void)
         }
         if (e->sha != &e2e_sha_impl_portable && once(done, &nd, e->sha)) {
             kernel_sha_single(tn, e->sha);
-            printf("kernel %-8s SHA-256 single-message\n", e->sha->name);
+            printf("kernel %-8s SHA-256 single-message%s\n", e->sha->name,
+                   e->sha->cbc_hmac ? " (blocks, cbc_hmac)" : "");
         }
         const struct e2e_aes_lane_impl *al[2] = {e->aes_lanes, e->aes_narrow};
         const struct e2e_sha_lane_impl *sl[2] = {e->sha_lanes, e->sha_narrow};
         for (int w = 0; w < 2; w++) {
             if (once(done, &nd, al[w])) {
                 kernel_aes_lanes(tn, al[w]);
-                printf("kernel %-8s AES x%u lanes (cbcenc, cbcmac, ctr, ccm, expand_n)\n", al[w]->name,
-                       al[w]->lanes);
+                printf("kernel %-8s AES x%u lanes (cbcenc, cbcmac%s%s%s)\n", al[w]->name,
+                       al[w]->lanes, al[w]->ctr ? ", ctr" : "", al[w]->ccm ? ", ccm" : "",
+                       al[w]->expand_n ? ", expand_n" : "");
             }
             if (once(done, &nd, sl[w])) {
                 kernel_sha_lanes(tn, sl[w]);
-                printf("kernel %-8s SHA-256 x%u lanes%s\n", sl[w]->name, sl[w]->lanes,
-                       sl[w]->hmac ? " (blocks, hmac)" : "");
+                printf("kernel %-8s SHA-256 x%u lanes (blocks%s%s)\n", sl[w]->name, sl[w]->lanes,
+                       sl[w]->hmac ? ", hmac" : "", sl[w]->hmac_msgs ? ", hmac_msgs" : "");
             }
         }
     }

@@ -36,7 +36,7 @@ static const struct t_tier t_tiers[] = {
      * pairs per call (SHA-NI x2 for small passes), AES-NI and SHA-NI
      * singles. */
     {"vaes512", T_X86_BASE | T_X86_AVX2 | E2E_CPU_AVX512 | E2E_CPU_VAES | E2E_CPU_SHANI,
-     &e2e_aes_impl_aesni, &e2e_sha_impl_shani, &e2e_aes_lane_impl_vaes512,
+     &e2e_aes_impl_aesni, &e2e_sha_impl_shani_aes, &e2e_aes_lane_impl_vaes512,
      &e2e_aes_lane_impl_aesni, &e2e_sha_lane_impl_shani16, &e2e_sha_lane_impl_shani},
     /* AVX-512 without VAES (or without SHA-NI): AES-NI lanes, AVX-512 SHA
      * lanes with AVX2 for small passes, portable SHA for single messages. */
@@ -44,11 +44,11 @@ static const struct t_tier t_tiers[] = {
      &e2e_sha_impl_portable, &e2e_aes_lane_impl_aesni, NULL, &e2e_sha_lane_impl_avx512,
      &e2e_sha_lane_impl_avx2},
     {"avx2+shani", T_X86_BASE | T_X86_AVX2 | E2E_CPU_SHANI, &e2e_aes_impl_aesni,
-     &e2e_sha_impl_shani, &e2e_aes_lane_impl_aesni, NULL, &e2e_sha_lane_impl_shani16,
+     &e2e_sha_impl_shani_aes, &e2e_aes_lane_impl_aesni, NULL, &e2e_sha_lane_impl_shani16,
      &e2e_sha_lane_impl_shani},
     {"avx2", T_X86_BASE | T_X86_AVX2, &e2e_aes_impl_aesni, &e2e_sha_impl_portable,
      &e2e_aes_lane_impl_aesni, NULL, &e2e_sha_lane_impl_avx2, NULL},
-    {"aesni+shani", T_X86_BASE | E2E_CPU_SHANI, &e2e_aes_impl_aesni, &e2e_sha_impl_shani,
+    {"aesni+shani", T_X86_BASE | E2E_CPU_SHANI, &e2e_aes_impl_aesni, &e2e_sha_impl_shani_aes,
      &e2e_aes_lane_impl_aesni, NULL, &e2e_sha_lane_impl_shani16, &e2e_sha_lane_impl_shani},
     {"aesni", T_X86_BASE, &e2e_aes_impl_aesni, &e2e_sha_impl_portable,
      &e2e_aes_lane_impl_aesni, NULL, NULL, NULL},
