@@ -626,4 +626,5 @@ const struct e2e_aes_impl e2e_aes_impl_portable = {
     e2e_portable_aes128_cbc_dec,
     e2e_portable_aes128_ctr32,
     e2e_portable_aes128_cbcmac,
+    NULL, /* no stitched CCM: ctr32, then cbcmac */
 };

@@ -16,6 +16,9 @@
  *    standards' vectors run unchanged.
  *  - Open decrypts, then MACs the plaintext, then compares the tag in
  *    constant time; on mismatch the plaintext is wiped before returning.
+ *    Where the AES table stitches CTR with CBC-MAC (aes->ccm) the two run
+ *    block by block in one pass (the keystream in the MAC chain's latency
+ *    shadow); plaintext still reaches the caller only after the check.
  *  - Aliasing: seal needs out disjoint from pt; open allows out <= ct. */
 #include <string.h>
 
@@ -38,14 +41,11 @@ e2e_status e2e_ccm_check(size_t nonce_len, size_t tag_len, size_t plen)
     return E2E_OK;
 }
 
-/* ccm_mac computes the CBC-MAC Y_r over B0, the encoded AAD and pt. */
-static void ccm_mac(const struct e2e_aes_impl *aes, const e2e_aes_key *k, uint8_t mac[16],
-                    const uint8_t *nonce, size_t nonce_len, size_t tag_len,
-                    const uint8_t *aad, size_t aad_len, const uint8_t *pt, size_t plen)
+/* b0 writes B0 = flags || N || [plen]_q (A.2.1). */
+static void b0(uint8_t blk[16], const uint8_t *nonce, size_t nonce_len, size_t tag_len,
+               size_t aad_len, size_t plen)
 {
     size_t q = 15 - nonce_len;
-    uint8_t blk[16];
-    memset(mac, 0, 16);
     blk[0] = (uint8_t)((aad_len ? 64 : 0) | (((tag_len - 2) / 2) << 3) | (q - 1));
     memcpy(blk + 1, nonce, nonce_len);
     uint64_t pl = plen;
@@ -53,6 +53,16 @@ static void ccm_mac(const struct e2e_aes_impl *aes, const e2e_aes_key *k, uint8_
         blk[15 - i] = (uint8_t)pl;
         pl = q > 8 ? 0 : pl >> 8;
     }
+}
+
+/* ccm_mac computes the CBC-MAC Y_r over B0, the encoded AAD and pt. */
+static void ccm_mac(const struct e2e_aes_impl *aes, const e2e_aes_key *k, uint8_t mac[16],
+                    const uint8_t *nonce, size_t nonce_len, size_t tag_len,
+                    const uint8_t *aad, size_t aad_len, const uint8_t *pt, size_t plen)
+{
+    uint8_t blk[16];
+    memset(mac, 0, 16);
+    b0(blk, nonce, nonce_len, tag_len, aad_len, plen);
     aes->cbcmac(k, mac, blk, 1);
 
     if (aad_len) {
@@ -152,6 +162,39 @@ static void ccm_short_mac(const struct e2e_aes_impl *aes, const e2e_aes_key *k,
     }
 }
 
+/* ccm_stitched runs a payload without AAD on the table's stitched CTR +
+ * CBC-MAC (aes->ccm): S0 and E(B0) in one ECB call, the whole blocks in one
+ * pass, the partial last block with ctr32 and cbcmac. On return mac holds
+ * the tag XOR'd with S0 (CCM's T), in tag_len bytes. */
+static void ccm_stitched(const struct e2e_aes_impl *aes, const e2e_aes_key *k, uint8_t mac[16],
+                         const uint8_t *nonce, size_t nonce_len, size_t tag_len, uint8_t *out,
+                         const uint8_t *in, size_t plen, int open)
+{
+    uint8_t blk[2][16], s[2][16];
+    size_t whole = plen & ~(size_t)15, r = plen & 15;
+    ctr0(blk[0], nonce, nonce_len);
+    b0(blk[1], nonce, nonce_len, tag_len, 0, plen);
+    aes->ecb_enc(k, s[0], blk[0], 2);      /* S0, E(B0) */
+    memcpy(mac, s[1], 16);
+    blk[0][15] = 1;                         /* Ctr1 */
+    aes->ccm(k, blk[0], mac, out, in, whole / 16, open);
+    if (r) {
+        memset(blk[1], 0, 16);
+        if (open) {
+            aes->ctr32(k, blk[0], out + whole, in + whole, r);
+            memcpy(blk[1], out + whole, r);
+        } else {
+            memcpy(blk[1], in + whole, r);
+            aes->ctr32(k, blk[0], out + whole, in + whole, r);
+        }
+        aes->cbcmac(k, mac, blk[1], 1);
+    }
+    for (size_t i = 0; i < tag_len; i++)
+        mac[i] ^= s[0][i];
+    e2e_wipe(blk, sizeof blk);
+    e2e_wipe(s, sizeof s);
+}
+
 e2e_status e2e_ccm_seal(const e2e_engine *eng, const e2e_aes_key *k,
                         const uint8_t *nonce, size_t nonce_len, size_t tag_len,
                         uint8_t *out, const uint8_t *aad, size_t aad_len,
@@ -173,6 +216,12 @@ e2e_status e2e_ccm_seal(const e2e_engine *eng, const e2e_aes_key *k,
         return E2E_OK;
     }
     uint8_t mac[16], ctr[16], s0[16];
+    if (aad_len == 0 && aes->ccm != NULL) {
+        ccm_stitched(aes, k, mac, nonce, nonce_len, tag_len, out, pt, pt_len, 0);
+        memcpy(out + pt_len, mac, tag_len);
+        e2e_wipe(mac, sizeof mac);
+        return E2E_OK;
+    }
     ccm_mac(aes, k, mac, nonce, nonce_len, tag_len, aad, aad_len, pt, pt_len);
     ctr0(ctr, nonce, nonce_len);
     aes->ecb_enc(k, s0, ctr, 1);
@@ -218,13 +267,17 @@ e2e_status e2e_ccm_open(const e2e_engine *eng, const e2e_aes_key *k,
         }
         return E2E_OK;
     }
-    ctr0(ctr, nonce, nonce_len);
-    aes->ecb_enc(k, s0, ctr, 1);
-    ctr[15] = 1;
-    aes->ctr32(k, ctr, out, ct, plen);
-    ccm_mac(aes, k, mac, nonce, nonce_len, tag_len, aad, aad_len, out, plen);
-    for (size_t i = 0; i < tag_len; i++)
-        mac[i] ^= s0[i];
+    if (aad_len == 0 && aes->ccm != NULL) {
+        ccm_stitched(aes, k, mac, nonce, nonce_len, tag_len, out, ct, plen, 1);
+    } else {
+        ctr0(ctr, nonce, nonce_len);
+        aes->ecb_enc(k, s0, ctr, 1);
+        ctr[15] = 1;
+        aes->ctr32(k, ctr, out, ct, plen);
+        ccm_mac(aes, k, mac, nonce, nonce_len, tag_len, aad, aad_len, out, plen);
+        for (size_t i = 0; i < tag_len; i++)
+            mac[i] ^= s0[i];
+    }
     int ok = e2e_ct_verify(mac, tag, tag_len);
     e2e_wipe(mac, sizeof mac);
     e2e_wipe(s0, sizeof s0);

@@ -623,6 +623,7 @@ const struct e2e_aes_impl e2e_aes_impl_armce = {
     e2e_armce_aes128_cbc_dec,
     e2e_armce_aes128_ctr32,
     e2e_armce_aes128_cbcmac,
+    NULL, /* no stitched CCM: ctr32, then cbcmac */
 };
 
 const struct e2e_sha_impl e2e_sha_impl_armce = {

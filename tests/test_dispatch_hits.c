@@ -56,18 +56,21 @@ static const char *const hit_names[E2E_HIT_COUNT] = {
     [E2E_HIT_SHANI_HMAC_MSGS] = "shani-hmac-msgs",
     [E2E_HIT_VAES512_CCM_X16] = "vaes512-ccm-x16",
     [E2E_HIT_SHANI_AESNI_CBC_HMAC] = "shani-aesni-cbc-hmac",
+    [E2E_HIT_AESNI_CCM] = "aesni-ccm",
 };
 
 /* ---------------------------------------------------------------- table -> flags */
 
 struct aes_hits {
     int expand, ecb, cbcenc, cbcdec, ctr, cbcmac;
+    int ccm; /* the stitched single-message CCM, or -1 */
 };
 
 static int aes_hits_of(const struct e2e_aes_impl *a, struct aes_hits *h)
 {
     if (a == &e2e_aes_impl_portable) {
         h->expand = h->ecb = h->cbcenc = h->cbcdec = h->ctr = h->cbcmac = E2E_HIT_PORTABLE_AES;
+        h->ccm = -1;
         return 1;
     }
 #if defined(E2E_TEST_X86_SIMD)
@@ -78,12 +81,14 @@ static int aes_hits_of(const struct e2e_aes_impl *a, struct aes_hits *h)
         h->cbcdec = E2E_HIT_AESNI_CBCDEC;
         h->ctr = E2E_HIT_AESNI_CTR;
         h->cbcmac = E2E_HIT_AESNI_CBCMAC;
+        h->ccm = E2E_HIT_AESNI_CCM;
         return 1;
     }
 #endif
 #if defined(E2E_TEST_ARM_CE)
     if (a == &e2e_aes_impl_armce) {
         h->expand = h->ecb = h->cbcenc = h->cbcdec = h->ctr = h->cbcmac = E2E_HIT_ARMCE_AES;
+        h->ccm = -1;
         return 1;
     }
 #endif
@@ -417,6 +422,7 @@ static void single_messages(const struct t_tier *t, const e2e_engine *eng)
         want_set(want, h.cbcdec);
         want_set(want, h.ctr);
         want_set(want, h.cbcmac);
+        want_set(want, h.ccm); /* 150-byte CCM: stitched where the table has it */
     }
     want_set(want, sha_hit_of(t->sha)); /* the key sets' ipad / opad states */
     /* CS1 seal: CBC stitched with the HMAC where the SHA table does that */
@@ -674,6 +680,7 @@ static void all_flags_of(const struct t_tier *t, unsigned char *f)
         want_set(f, h.cbcdec);
         want_set(f, h.ctr);
         want_set(f, h.cbcmac);
+        want_set(f, h.ccm);
     }
     want_set(f, sha_hit_of(t->sha));
 #if defined(E2E_TEST_X86_SIMD)
