@@ -151,6 +151,7 @@ enum e2e_hit {
     E2E_HIT_ARMCE_SHA256_LANES,
     E2E_HIT_PORTABLE_AES, E2E_HIT_PORTABLE_SHA256,
     E2E_HIT_VAES512_CTR_X16, E2E_HIT_AESNI_CTR_X8, E2E_HIT_SHANI_SHA256_X16,
+    E2E_HIT_VAES512_ECB, E2E_HIT_VAES512_CBCDEC, E2E_HIT_VAES512_CTR,
     E2E_HIT_COUNT
 };
 #ifdef E2E_DISPATCH_TEST
@@ -165,6 +166,7 @@ extern const struct e2e_aes_impl e2e_aes_impl_portable;
 extern const struct e2e_sha_impl e2e_sha_impl_portable;
 #if defined(__x86_64__) || defined(_M_X64)
 extern const struct e2e_aes_impl e2e_aes_impl_aesni;
+extern const struct e2e_aes_impl e2e_aes_impl_vaes512;            /* zmm ECB, CBC-dec, CTR */
 extern const struct e2e_sha_impl e2e_sha_impl_shani;
 extern const struct e2e_aes_lane_impl e2e_aes_lane_impl_aesni;    /* 8 xmm lanes */
 extern const struct e2e_aes_lane_impl e2e_aes_lane_impl_vaes512;  /* 16 lanes, 4 per zmm */
