@@ -53,6 +53,9 @@ static const char *const hit_names[E2E_HIT_COUNT] = {
     [E2E_HIT_VAES512_CTR_X16] = "vaes512-ctr-x16",
     [E2E_HIT_AESNI_CTR_X8] = "aesni-ctr-x8",
     [E2E_HIT_SHANI_SHA256_X16] = "shani-sha256-x16",
+    [E2E_HIT_VAES512_ECB] = "vaes512-ecb",
+    [E2E_HIT_VAES512_CBCDEC] = "vaes512-cbcdec",
+    [E2E_HIT_VAES512_CTR] = "vaes512-ctr",
 };
 
 /* ---------------------------------------------------------------- table -> flags */
@@ -74,6 +77,16 @@ static int aes_hits_of(const struct e2e_aes_impl *a, struct aes_hits *h)
         h->cbcenc = E2E_HIT_AESNI_CBCENC;
         h->cbcdec = E2E_HIT_AESNI_CBCDEC;
         h->ctr = E2E_HIT_AESNI_CTR;
+        h->cbcmac = E2E_HIT_AESNI_CBCMAC;
+        return 1;
+    }
+    if (a == &e2e_aes_impl_vaes512) {
+        /* zmm kernels for the parallel modes; the serial ones are AES-NI's */
+        h->expand = E2E_HIT_AESNI_EXPAND;
+        h->ecb = E2E_HIT_VAES512_ECB;
+        h->cbcenc = E2E_HIT_AESNI_CBCENC;
+        h->cbcdec = E2E_HIT_VAES512_CBCDEC;
+        h->ctr = E2E_HIT_VAES512_CTR;
         h->cbcmac = E2E_HIT_AESNI_CBCMAC;
         return 1;
     }
