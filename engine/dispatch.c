@@ -42,7 +42,7 @@ static const struct tier tiers[] = {
      * kernel's 0.68 ticks/byte holds only in isolation; its transposition
      * and state traffic cost the rest.
      * AVX-512 lanes serve CPUs without SHA-NI (the avx512 tier). */
-    {"vaes512", X86_BASE | X86_512 | E2E_CPU_VAES | E2E_CPU_SHANI, &e2e_aes_impl_aesni,
+    {"vaes512", X86_BASE | X86_512 | E2E_CPU_VAES | E2E_CPU_SHANI, &e2e_aes_impl_vaes512,
      &e2e_sha_impl_shani_aes, &e2e_aes_lane_impl_vaes512, &e2e_aes_lane_impl_aesni,
      &e2e_sha_lane_impl_shani16, &e2e_sha_lane_impl_shani},
     {"avx512", X86_BASE | X86_512, &e2e_aes_impl_aesni, &e2e_sha_impl_portable,

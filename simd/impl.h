@@ -207,6 +207,7 @@ enum e2e_hit {
     E2E_HIT_VAES512_CTR_X16, E2E_HIT_AESNI_CTR_X8, E2E_HIT_SHANI_SHA256_X16,
     E2E_HIT_SHANI_HMAC_MSGS, E2E_HIT_VAES512_CCM_X16, E2E_HIT_SHANI_AESNI_CBC_HMAC,
     E2E_HIT_AESNI_CCM,
+    E2E_HIT_VAES512_ECB, E2E_HIT_VAES512_CBCDEC, E2E_HIT_VAES512_CTR,
     E2E_HIT_COUNT
 };
 #ifdef E2E_DISPATCH_TEST
@@ -221,6 +222,7 @@ extern const struct e2e_aes_impl e2e_aes_impl_portable;
 extern const struct e2e_sha_impl e2e_sha_impl_portable;
 #if defined(__x86_64__) || defined(_M_X64)
 extern const struct e2e_aes_impl e2e_aes_impl_aesni;
+extern const struct e2e_aes_impl e2e_aes_impl_vaes512;            /* zmm ECB, CBC-dec, CTR */
 extern const struct e2e_sha_impl e2e_sha_impl_shani;
 extern const struct e2e_sha_impl e2e_sha_impl_shani_aes;          /* + AES-NI: cbc_hmac */
 extern const struct e2e_aes_lane_impl e2e_aes_lane_impl_aesni;    /* 8 xmm lanes */

@@ -2,10 +2,12 @@
  * multi-buffer lanes (8 messages per call) for CPUs without VAES.
  *
  * Implementation notes
- *  - Exports only e2e_aes_impl_aesni and e2e_aes_lane_impl_aesni
- *    (simd/impl.h). The file is built without -maes; every function carries
- *    target("aes,sse4.1,ssse3"), so nothing here may run unless the engine
- *    saw E2E_CPU_AESNI | SSSE3 | SSE41.
+ *  - Exports e2e_aes_impl_aesni and e2e_aes_lane_impl_aesni (simd/impl.h),
+ *    and, for x86_vaes512.c's single-message table, the serial kernels
+ *    declared in x86_aesni.h (expand, cbc_enc, cbcmac). The file is built
+ *    without -maes; every function carries target("aes,sse4.1,ssse3"), so
+ *    nothing here may run unless the engine saw E2E_CPU_AESNI | SSSE3 |
+ *    SSE41.
  *  - Keys use the shared e2e_aes_key layout: enc[] is FIPS 197 w[0..43] in
  *    state byte order (what AESENC wants as is); dec[] is the equivalent
  *    inverse cipher schedule of FIPS 197 sec. 5.3.5 (what AESDEC wants).
@@ -35,6 +37,7 @@
 #include "../engine/ct.h"
 #include "../engine/e2ecrypt.h"
 #include "impl.h"
+#include "x86_aesni.h"
 
 #define E2E_AESNI_TARGET __attribute__((target("aes,sse4.1,ssse3")))
 
@@ -87,7 +90,7 @@ static inline E2E_AESNI_TARGET __m128i e2e_aesni_aes128_expand_step(__m128i k, _
 /* e2e_aesni_aes128_expand fills k->enc with the FIPS 197 AES-128 schedule of
  * key and k->dec with its equivalent inverse cipher schedule. key may be
  * unaligned; k must be a properly aligned e2e_aes_key. */
-static E2E_AESNI_TARGET void e2e_aesni_aes128_expand(e2e_aes_key *k, const uint8_t key[16])
+E2E_AESNI_TARGET void e2e_aesni_aes128_expand(e2e_aes_key *k, const uint8_t key[16])
 {
     E2E_HIT(E2E_HIT_AESNI_EXPAND);
     __m128i r0 = LDU(key);
@@ -217,9 +220,8 @@ static E2E_AESNI_TARGET void e2e_aesni_aes128_ecb_dec(const e2e_aes_key *k, uint
 /* e2e_aesni_aes128_cbc_enc CBC-encrypts nblk blocks (SP 800-38A sec. 6.2) and
  * leaves the last ciphertext block in iv. Serial by definition. out == in and
  * out < in with overlap are allowed; no alignment is required. */
-static E2E_AESNI_TARGET void e2e_aesni_aes128_cbc_enc(const e2e_aes_key *k, uint8_t iv[16],
-                                                      uint8_t *out, const uint8_t *in,
-                                                      size_t nblk)
+E2E_AESNI_TARGET void e2e_aesni_aes128_cbc_enc(const e2e_aes_key *k, uint8_t iv[16],
+                                               uint8_t *out, const uint8_t *in, size_t nblk)
 {
     E2E_HIT(E2E_HIT_AESNI_CBCENC);
     __m128i c = LDU(iv);
@@ -350,8 +352,8 @@ static E2E_AESNI_TARGET void e2e_aesni_aes128_ctr32(const e2e_aes_key *k, uint8_
 /* e2e_aesni_aes128_cbcmac runs mac = E(mac ^ in[i]) over nblk blocks
  * (SP 800-38C sec. 6.1 step 4's CBC chain). Serial by definition. No
  * alignment is required of mac or in. */
-static E2E_AESNI_TARGET void e2e_aesni_aes128_cbcmac(const e2e_aes_key *k, uint8_t mac[16],
-                                                     const uint8_t *in, size_t nblk)
+E2E_AESNI_TARGET void e2e_aesni_aes128_cbcmac(const e2e_aes_key *k, uint8_t mac[16],
+                                              const uint8_t *in, size_t nblk)
 {
     E2E_HIT(E2E_HIT_AESNI_CBCMAC);
     __m128i m = LDU(mac);
@@ -405,9 +407,9 @@ e2e_aesni_aes128_ccm_body(const e2e_aes_key *k, uint8_t ctr[16], uint8_t mac[16]
     STU(ctr, _mm_shuffle_epi8(_mm_sub_epi32(cb, one), bswap_ctr));  /* the block ahead is unused */
 }
 
-static E2E_AESNI_TARGET void e2e_aesni_aes128_ccm(const e2e_aes_key *k, uint8_t ctr[16],
-                                                  uint8_t mac[16], uint8_t *out,
-                                                  const uint8_t *in, size_t nblk, int open)
+E2E_AESNI_TARGET void e2e_aesni_aes128_ccm(const e2e_aes_key *k, uint8_t ctr[16],
+                                           uint8_t mac[16], uint8_t *out, const uint8_t *in,
+                                           size_t nblk, int open)
 {
     E2E_HIT(E2E_HIT_AESNI_CCM);
     if (nblk == 0)

@@ -57,6 +57,9 @@ static const char *const hit_names[E2E_HIT_COUNT] = {
     [E2E_HIT_VAES512_CCM_X16] = "vaes512-ccm-x16",
     [E2E_HIT_SHANI_AESNI_CBC_HMAC] = "shani-aesni-cbc-hmac",
     [E2E_HIT_AESNI_CCM] = "aesni-ccm",
+    [E2E_HIT_VAES512_ECB] = "vaes512-ecb",
+    [E2E_HIT_VAES512_CBCDEC] = "vaes512-cbcdec",
+    [E2E_HIT_VAES512_CTR] = "vaes512-ctr",
 };
 
 /* ---------------------------------------------------------------- table -> flags */
@@ -80,6 +83,17 @@ static int aes_hits_of(const struct e2e_aes_impl *a, struct aes_hits *h)
         h->cbcenc = E2E_HIT_AESNI_CBCENC;
         h->cbcdec = E2E_HIT_AESNI_CBCDEC;
         h->ctr = E2E_HIT_AESNI_CTR;
+        h->cbcmac = E2E_HIT_AESNI_CBCMAC;
+        h->ccm = E2E_HIT_AESNI_CCM;
+        return 1;
+    }
+    if (a == &e2e_aes_impl_vaes512) {
+        /* zmm kernels for the parallel modes; the serial ones are AES-NI's */
+        h->expand = E2E_HIT_AESNI_EXPAND;
+        h->ecb = E2E_HIT_VAES512_ECB;
+        h->cbcenc = E2E_HIT_AESNI_CBCENC;
+        h->cbcdec = E2E_HIT_VAES512_CBCDEC;
+        h->ctr = E2E_HIT_VAES512_CTR;
         h->cbcmac = E2E_HIT_AESNI_CBCMAC;
         h->ccm = E2E_HIT_AESNI_CCM;
         return 1;

@@ -6,7 +6,9 @@
  *     and in place, cbcmac, expand_n for 1..8 keys, SHA-256 lanes), and every
  *     single-message AES / SHA-256 table (ECB, CBC, CTR with a counter about
  *     to wrap, CBC-MAC, compression), each call chained twice, against the
- *     portable tables; a kernel writes nothing past its blocks.
+ *     portable tables; a kernel writes nothing past its blocks. Each AES
+ *     table's six functions also sweep 0..300 blocks out of place, in place
+ *     and with out before in (overlapping), at random offsets mod 64.
  *  2. Mixed batches: one pool of jobs over every suite (several key sets per
  *     suite: nonce 7..13, tag lengths, KIV 1..64), open and seal, every
  *     length 0..300 twice for each suite and op plus E2E_DIFF_RANDOM_LENGTHS
@@ -558,6 +560,108 @@ static void kernel_aes_single(const char *tier, const struct e2e_aes_impl *a)
     }
 }
 
+/* The single-message AES functions, for kernel_aes_single_sweep. */
+enum { F_ECB_ENC, F_ECB_DEC, F_CBC_ENC, F_CBC_DEC, F_CTR32, F_CBCMAC, F_N };
+static const char *const f_names[F_N] = {"ecb_enc", "ecb_dec", "cbc_enc", "cbc_dec", "ctr32",
+                                         "cbcmac"};
+
+/* call_aes runs function f of table a over len bytes (whole blocks, except
+ * for ctr32) with st as its iv, counter block or MAC (unused by ECB). */
+static void call_aes(const struct e2e_aes_impl *a, int f, const e2e_aes_key *k, uint8_t st[16],
+                     uint8_t *out, const uint8_t *in, size_t len)
+{
+    switch (f) {
+    case F_ECB_ENC: a->ecb_enc(k, out, in, len / 16); break;
+    case F_ECB_DEC: a->ecb_dec(k, out, in, len / 16); break;
+    case F_CBC_ENC: a->cbc_enc(k, st, out, in, len / 16); break;
+    case F_CBC_DEC: a->cbc_dec(k, st, out, in, len / 16); break;
+    case F_CTR32: a->ctr32(k, st, out, in, len); break;
+    default: a->cbcmac(k, st, in, len / 16); break;
+    }
+}
+
+#define SWEEP_PAD 64
+
+/* kernel_aes_single_sweep: every function of table a against portable's, on
+ * block counts 0..300 (every count up to 20, the multiples of 16 and their
+ * neighbours, then random ones), each in two calls split at a random block
+ * (chaining through iv / counter / MAC), ctr32 also on lengths ending in a
+ * partial block, with the counter sometimes about to wrap. Each runs three
+ * ways: out of place, in place, and out before in with overlap (out = in -
+ * delta, delta 1..80 bytes, as the in-place open writes over its KI), at
+ * random offsets mod 64. The whole buffer, 64 random guard bytes on each
+ * side included, must then equal the expected image: the output where it
+ * belongs, every other byte (input not yet overwritten, guards) unchanged. */
+static void kernel_aes_single_sweep(const char *tier, const struct e2e_aes_impl *a)
+{
+    const struct e2e_aes_impl *p = &e2e_aes_impl_portable;
+    static const size_t fixed[] = {0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11,  12,  13,
+                                   14, 15, 16, 17, 18, 19, 20, 31, 32, 33, 47, 48,  49,  63,
+                                   64, 65, 80, 95, 96, 97, 127, 128, 129, 255, 256, 257, 300};
+    const size_t n_fixed = sizeof fixed / sizeof fixed[0], n_all = n_fixed + 40;
+    size_t cases = 0;
+    unsigned long before = t_failed;
+    for (size_t t = 0; t < n_all; t++) {
+        size_t nb = t < n_fixed ? fixed[t] : rng_range(0, 300);
+        uint8_t rawkey[16];
+        rng_fill(rawkey, 16);
+        e2e_aes_key k, kp;
+        a->expand(&k, rawkey);
+        p->expand(&kp, rawkey);
+        for (int f = 0; f < F_N; f++) {
+            size_t len = 16 * nb;
+            if (f == F_CTR32 && nb > 0 && rng_below(2))
+                len -= rng_range(1, 15);
+            size_t l1 = 16 * rng_range(0, len / 16); /* the split, at a block boundary */
+            uint8_t *orig = xmalloc(len), *want = xmalloc(len), st0[16], st_w[16];
+            rng_fill(orig, len);
+            rng_fill(st0, 16);
+            if (f == F_CTR32 && rng_below(3) == 0) {
+                memset(st0 + 12, 0xff, 4);
+                st0[15] = (uint8_t)(0xff - rng_below(20));
+            }
+            memcpy(st_w, st0, 16);
+            call_aes(p, f, &kp, st_w, want, orig, len);
+            size_t out_len = f == F_CBCMAC ? 0 : len;
+            for (int mode = 0; mode < 3; mode++) { /* out of place, in place, out = in - delta */
+                size_t delta = mode == 2 ? (rng_below(3) == 0 ? 16 : rng_range(1, 80)) : 0;
+                size_t bn = SWEEP_PAD + delta + len + SWEEP_PAD, on = SWEEP_PAD + len + SWEEP_PAD;
+                size_t boff = rng_below(64), ooff = rng_below(64);
+                uint8_t *braw = xmalloc(bn + 64), *oraw = xmalloc(on + 64);
+                uint8_t *b = braw + boff, *o = oraw + ooff;
+                uint8_t *exp_b = xmalloc(bn), *exp_o = xmalloc(on);
+                rng_fill(b, bn);
+                rng_fill(o, on);
+                uint8_t *in = b + SWEEP_PAD + delta, *out = mode == 0 ? o + SWEEP_PAD : b + SWEEP_PAD;
+                memcpy(in, orig, len);
+                memcpy(exp_b, b, bn);
+                memcpy(exp_o, o, on);
+                memcpy((mode == 0 ? exp_o : exp_b) + SWEEP_PAD, want, out_len);
+                uint8_t st[16];
+                memcpy(st, st0, 16);
+                call_aes(a, f, &k, st, out, in, l1);
+                call_aes(a, f, &k, st, out + l1, in + l1, len - l1);
+                int same_st = f == F_ECB_ENC || f == F_ECB_DEC || memcmp(st, st_w, 16) == 0;
+                CHECK(memcmp(b, exp_b, bn) == 0 && memcmp(o, exp_o, on) == 0 && same_st,
+                      "%s: %s %s, %zu bytes (%zu + %zu), %s%s != portable (or wrote outside "
+                      "its output)",
+                      tier, a->name, f_names[f], len, l1, len - l1,
+                      mode == 0 ? "out of place" : mode == 1 ? "in place" : "out = in - ",
+                      mode == 2 ? (delta == 16 ? "16" : "delta") : "");
+                free(braw);
+                free(oraw);
+                free(exp_b);
+                free(exp_o);
+                cases++;
+            }
+            free(orig);
+            free(want);
+        }
+    }
+    printf("kernel %-8s AES single-message sweep: %zu cases (0..300 blocks, 3 aliasings) %s\n",
+           a->name, cases, t_failed == before ? "ok" : "FAILED");
+}
+
 static void kernel_sha_single(const char *tier, const struct e2e_sha_impl *s)
 {
     for (int round = 0; round < 40; round++) {
@@ -637,6 +741,7 @@ static void kernels(void)
         if (e->aes != &e2e_aes_impl_portable && once(done, &nd, e->aes)) {
             kernel_aes_single(tn, e->aes);
             printf("kernel %-8s AES single-message\n", e->aes->name);
+            kernel_aes_single_sweep(tn, e->aes);
         }
         if (e->sha != &e2e_sha_impl_portable && once(done, &nd, e->sha)) {
             kernel_sha_single(tn, e->sha);

@@ -33,10 +33,11 @@ struct t_tier {
 static const struct t_tier t_tiers[] = {
 #if defined(E2E_TEST_X86_SIMD)
     /* VAES/AVX-512: 16 AES lanes (AES-NI x8 for small passes), 8 SHA-NI
-     * pairs per call (SHA-NI x2 for small passes), AES-NI and SHA-NI
-     * singles. */
+     * pairs per call (SHA-NI x2 for small passes), the VAES single-message
+     * AES table (zmm ECB, CBC decryption, CTR; AES-NI's serial kernels) and
+     * SHA-NI single. */
     {"vaes512", T_X86_BASE | T_X86_AVX2 | E2E_CPU_AVX512 | E2E_CPU_VAES | E2E_CPU_SHANI,
-     &e2e_aes_impl_aesni, &e2e_sha_impl_shani_aes, &e2e_aes_lane_impl_vaes512,
+     &e2e_aes_impl_vaes512, &e2e_sha_impl_shani_aes, &e2e_aes_lane_impl_vaes512,
      &e2e_aes_lane_impl_aesni, &e2e_sha_lane_impl_shani16, &e2e_sha_lane_impl_shani},
     /* AVX-512 without VAES (or without SHA-NI): AES-NI lanes, AVX-512 SHA
      * lanes with AVX2 for small passes, portable SHA for single messages. */
