@@ -69,7 +69,8 @@ e2e_status e2e_cs1_decrypt(const e2e_engine *eng, const e2e_aes_key *k,
     size_t tail = 16 * (n - 2);                 /* offset of C*(n-1) */
     memcpy(cstar, in + tail, d);
     memcpy(cn, in + tail + d, 16);
-    aes->cbc_dec(k, chain, out, in, n - 2);     /* chain = C(n-2) or IV */
+    if (n > 2)
+        aes->cbc_dec(k, chain, out, in, n - 2); /* chain = C(n-2) (else the IV) */
     aes->ecb_dec(k, z, cn, 1);                  /* Z = C(n-1) ^ (Pn || 0) */
     memcpy(cstar + d, z + d, 16 - d);           /* cstar = full C(n-1) */
     for (size_t i = 0; i < d; i++)
