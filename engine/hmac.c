@@ -139,46 +139,6 @@ void (*e2e_hmac_msgs_of(const struct engine_impl *impl))(struct e2e_hmac_msg *, 
     return NULL;
 }
 
-void e2e_hmac_msg_layout(struct e2e_hmac_msg *m, uint8_t head[64], uint8_t tail[128],
-                         const e2e_hmac_key *hk, const uint8_t *prefix, size_t prefix_len,
-                         const uint8_t *msg, size_t msg_len)
-{
-    size_t total = prefix_len + msg_len, rest;
-    m->inner = hk->inner;
-    m->outer = hk->outer;
-    m->nblk[0] = m->nblk[1] = 0;
-    m->in[0] = m->in[1] = tail;
-    m->copy = NULL;
-    if (total >= 64) {
-        size_t h = 64 - prefix_len, after = msg_len - h;
-        if (prefix_len)
-            memcpy(head, prefix, prefix_len);
-        if (h)
-            memcpy(head + prefix_len, msg, h);
-        m->in[0] = head;
-        m->nblk[0] = 1;
-        m->in[1] = msg + h;
-        m->nblk[1] = after / 64;
-        rest = after & 63;
-        if (rest)
-            memcpy(tail, msg + h + (after & ~(size_t)63), rest);
-    } else {
-        if (prefix_len)
-            memcpy(tail, prefix, prefix_len);
-        if (msg_len)
-            memcpy(tail + prefix_len, msg, msg_len);
-        rest = total;
-    }
-    size_t tblk = rest + 9 <= 64 ? 1 : 2;
-    memset(tail + rest, 0, 64 * tblk - rest);
-    tail[rest] = 0x80;
-    uint64_t bits = (uint64_t)(64 + total) * 8;  /* the key block, then the data */
-    store_be32(tail + 64 * tblk - 8, (uint32_t)(bits >> 32));
-    store_be32(tail + 64 * tblk - 4, (uint32_t)bits);
-    m->in[2] = tail;
-    m->nblk[2] = tblk;
-}
-
 void e2e_hmac_sha256(const e2e_engine *eng, const e2e_hmac_key *hk, uint8_t out[32],
                      const uint8_t *prefix, size_t prefix_len,
                      const uint8_t *msg, size_t msg_len)

@@ -4,6 +4,8 @@
 #ifndef E2E_INTERNAL_H
 #define E2E_INTERNAL_H
 
+#include <string.h>
+
 #include "e2ecrypt.h"
 #include "../simd/impl.h"
 
@@ -72,10 +74,48 @@ void (*e2e_hmac_msgs_of(const struct engine_impl *impl))(struct e2e_hmac_msg *, 
  * for hmac_msgs in m: a head block in head (the prefix and the first
  * 64 - prefix_len bytes of msg) when prefix || msg fills one, msg's next
  * whole blocks in place (m->in[1]), and the rest with SHA-256's padding in
- * tail (1 or 2 blocks). m->copy is NULL. */
-void e2e_hmac_msg_layout(struct e2e_hmac_msg *m, uint8_t head[64], uint8_t tail[128],
-                         const e2e_hmac_key *hk, const uint8_t *prefix, size_t prefix_len,
-                         const uint8_t *msg, size_t msg_len);
+ * tail (1 or 2 blocks). m->copy is NULL. Inline: it is on the batch
+ * scheduler's per-message path. */
+static inline void e2e_hmac_msg_layout(struct e2e_hmac_msg *m, uint8_t head[64],
+                                       uint8_t tail[128], const e2e_hmac_key *hk,
+                                       const uint8_t *prefix, size_t prefix_len,
+                                       const uint8_t *msg, size_t msg_len)
+{
+    size_t total = prefix_len + msg_len, rest;
+    m->inner = hk->inner;
+    m->outer = hk->outer;
+    m->nblk[0] = m->nblk[1] = 0;
+    m->in[0] = m->in[1] = tail;
+    m->copy = NULL;
+    if (total >= 64) {
+        size_t h = 64 - prefix_len, after = msg_len - h;
+        if (prefix_len)
+            memcpy(head, prefix, prefix_len);
+        if (h)
+            memcpy(head + prefix_len, msg, h);
+        m->in[0] = head;
+        m->nblk[0] = 1;
+        m->in[1] = msg + h;
+        m->nblk[1] = after / 64;
+        rest = after & 63;
+        if (rest)
+            memcpy(tail, msg + h + (after & ~(size_t)63), rest);
+    } else {
+        if (prefix_len)
+            memcpy(tail, prefix, prefix_len);
+        if (msg_len)
+            memcpy(tail + prefix_len, msg, msg_len);
+        rest = total;
+    }
+    size_t tblk = rest + 9 <= 64 ? 1 : 2;
+    memset(tail + rest, 0, 64 * tblk - rest);
+    tail[rest] = 0x80;
+    uint64_t bits = (uint64_t)(64 + total) * 8;  /* the key block, then the data */
+    for (int i = 0; i < 8; i++)
+        tail[64 * tblk - 8 + i] = (uint8_t)(bits >> (56 - 8 * i));
+    m->in[2] = tail;
+    m->nblk[2] = tblk;
+}
 
 /* ---------------------------------------------------------------- AES modes */
 
