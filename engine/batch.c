@@ -694,28 +694,16 @@ static void ccm_fill(struct pass *p, unsigned i, const struct jd *d)
     struct lane *l = &s->lane[i];
     union lane_bufs *b = &s->buf[i];
     const struct keyset_impl *k = d->w.k;
-    size_t plen = d->w.plen, whole = plen & ~(size_t)15, r = plen & 15;
-    int open = d->job->op == E2E_OPEN;
-    aes_set_key(p, i, &k->aes);
-    memcpy(s->al.iv[i], k->ccm_ctr0, 16);
+    size_t plen = d->w.plen;
+    ctr_fill(p, i, d);  /* the CTR side: U, the body, the partial block */
     memset(s->al.mac[i], 0, 16);
-    memset(b->head, 0, 16);
-    if (open)
-        memcpy(b->head, d->w.in + plen, k->tag_len);
     ccm_b0(b->head + 32, k, plen);
     for (unsigned q = 0; q < 16; q++)
         b->head[32 + q] ^= b->head[q];
-    add_seg(l, b->head, b->head + 16, 1);
     l->seg[0].mx = b->head + 32;
-    add_seg(l, d->w.in, d->w.out, whole / 16);
-    if (whole != 0 && open)
-        l->seg[1].sel = 16;
-    if (r) {
-        memset(b->tail, 0, 16);
-        memcpy(b->tail, d->w.in + whole, r);
-        add_seg(l, b->tail, b->tail + 16, 1);
-        if (open)
-            l->seg[l->nseg - 1].sel = (uint8_t)r;
+    if (d->job->op == E2E_OPEN) {
+        for (unsigned g = 1; g < l->nseg; g++)  /* the body, then the partial block */
+            l->seg[g].sel = (uint8_t)(g == 1 && plen >= 16 ? 16 : plen & 15);
     }
 }
 

@@ -107,6 +107,45 @@ state_out(uint32_t h[8], __m128i abef, __m128i cdgh)
     STU(&h[4], _mm_alignr_epi8(cdgh, t, 8));           /* E F G H */
 }
 
+/* SHA_ROUNDS(STEP) is the 64 rounds of one block on abef / cdgh (with wk),
+ * the message in m0..m3: group i uses W[4i..4i+3] from m(i mod 4); from
+ * group 3 to 14 it finishes W[4i+4..] (MSG2 into m((i+1) mod 4)), from group
+ * 1 to 12 it starts W[4i+12..] (MSG1 on m((i-1) mod 4)). After group g it
+ * runs STEP(g / 4, g % 4): nothing for plain SHA-256, a share of another
+ * chain's work where one is stitched in (compress1_cbc4). */
+#define SHA_ROUNDS(STEP)                                                   \
+    do {                                                                   \
+        RNDS4(0, m0); STEP(0, 0);                                          \
+        RNDS4(1, m1); STEP(0, 1);                                          \
+        m0 = _mm_sha256msg1_epu32(m0, m1);                                 \
+        RNDS4(2, m2); STEP(0, 2);                                          \
+        m1 = _mm_sha256msg1_epu32(m1, m2);                                 \
+        RNDS4_MSG2(3, m3, m2, m0); STEP(0, 3);                             \
+        m2 = _mm_sha256msg1_epu32(m2, m3);                                 \
+        RNDS4_MSG2(4, m0, m3, m1); STEP(1, 0);                             \
+        m3 = _mm_sha256msg1_epu32(m3, m0);                                 \
+        RNDS4_MSG2(5, m1, m0, m2); STEP(1, 1);                             \
+        m0 = _mm_sha256msg1_epu32(m0, m1);                                 \
+        RNDS4_MSG2(6, m2, m1, m3); STEP(1, 2);                             \
+        m1 = _mm_sha256msg1_epu32(m1, m2);                                 \
+        RNDS4_MSG2(7, m3, m2, m0); STEP(1, 3);                             \
+        m2 = _mm_sha256msg1_epu32(m2, m3);                                 \
+        RNDS4_MSG2(8, m0, m3, m1); STEP(2, 0);                             \
+        m3 = _mm_sha256msg1_epu32(m3, m0);                                 \
+        RNDS4_MSG2(9, m1, m0, m2); STEP(2, 1);                             \
+        m0 = _mm_sha256msg1_epu32(m0, m1);                                 \
+        RNDS4_MSG2(10, m2, m1, m3); STEP(2, 2);                            \
+        m1 = _mm_sha256msg1_epu32(m1, m2);                                 \
+        RNDS4_MSG2(11, m3, m2, m0); STEP(2, 3);                            \
+        m2 = _mm_sha256msg1_epu32(m2, m3);                                 \
+        RNDS4_MSG2(12, m0, m3, m1); STEP(3, 0);                            \
+        m3 = _mm_sha256msg1_epu32(m3, m0);                                 \
+        RNDS4_MSG2(13, m1, m0, m2); STEP(3, 1);                            \
+        RNDS4_MSG2(14, m2, m1, m3); STEP(3, 2);                            \
+        RNDS4(15, m3); STEP(3, 3);                                         \
+    } while (0)
+#define NO_STEP(j, s) ((void)0)
+
 /* compress1 runs the FIPS 180-4 sec. 6.2.2 compression of one block, whose
  * words W0..W15 (already in host order) are m0..m3, on *abef / *cdgh. */
 static inline __attribute__((always_inline)) E2E_SHANI_TARGET void
@@ -115,37 +154,7 @@ compress1(__m128i *pabef, __m128i *pcdgh, __m128i m0, __m128i m1, __m128i m2, __
     __m128i abef = *pabef, cdgh = *pcdgh, wk;
     const __m128i abef0 = abef, cdgh0 = cdgh;
 
-    /* Group i uses W[4i..4i+3] from m(i mod 4). From group 3 to 14 it
-     * finishes W[4i+4..] (MSG2 into m((i+1) mod 4)); from group 1 to 12
-     * it starts W[4i+12..] (MSG1 on m((i-1) mod 4)). */
-    RNDS4(0, m0);
-    RNDS4(1, m1);
-    m0 = _mm_sha256msg1_epu32(m0, m1);
-    RNDS4(2, m2);
-    m1 = _mm_sha256msg1_epu32(m1, m2);
-    RNDS4_MSG2(3, m3, m2, m0);
-    m2 = _mm_sha256msg1_epu32(m2, m3);
-    RNDS4_MSG2(4, m0, m3, m1);
-    m3 = _mm_sha256msg1_epu32(m3, m0);
-    RNDS4_MSG2(5, m1, m0, m2);
-    m0 = _mm_sha256msg1_epu32(m0, m1);
-    RNDS4_MSG2(6, m2, m1, m3);
-    m1 = _mm_sha256msg1_epu32(m1, m2);
-    RNDS4_MSG2(7, m3, m2, m0);
-    m2 = _mm_sha256msg1_epu32(m2, m3);
-    RNDS4_MSG2(8, m0, m3, m1);
-    m3 = _mm_sha256msg1_epu32(m3, m0);
-    RNDS4_MSG2(9, m1, m0, m2);
-    m0 = _mm_sha256msg1_epu32(m0, m1);
-    RNDS4_MSG2(10, m2, m1, m3);
-    m1 = _mm_sha256msg1_epu32(m1, m2);
-    RNDS4_MSG2(11, m3, m2, m0);
-    m2 = _mm_sha256msg1_epu32(m2, m3);
-    RNDS4_MSG2(12, m0, m3, m1);
-    m3 = _mm_sha256msg1_epu32(m3, m0);
-    RNDS4_MSG2(13, m1, m0, m2);
-    RNDS4_MSG2(14, m2, m1, m3);
-    RNDS4(15, m3);
+    SHA_ROUNDS(NO_STEP);
 
     *pabef = _mm_add_epi32(abef, abef0);
     *pcdgh = _mm_add_epi32(cdgh, cdgh0);
@@ -552,34 +561,7 @@ compress1_cbc4(__m128i *pabef, __m128i *pcdgh, __m128i m0, __m128i m1, __m128i m
     __m128i abef = *pabef, cdgh = *pcdgh, wk, ch = *pch;
     const __m128i abef0 = abef, cdgh0 = cdgh;
 
-    RNDS4(0, m0); AES_STEP(0, 0);
-    RNDS4(1, m1); AES_STEP(0, 1);
-    m0 = _mm_sha256msg1_epu32(m0, m1);
-    RNDS4(2, m2); AES_STEP(0, 2);
-    m1 = _mm_sha256msg1_epu32(m1, m2);
-    RNDS4_MSG2(3, m3, m2, m0); AES_STEP(0, 3);
-    m2 = _mm_sha256msg1_epu32(m2, m3);
-    RNDS4_MSG2(4, m0, m3, m1); AES_STEP(1, 0);
-    m3 = _mm_sha256msg1_epu32(m3, m0);
-    RNDS4_MSG2(5, m1, m0, m2); AES_STEP(1, 1);
-    m0 = _mm_sha256msg1_epu32(m0, m1);
-    RNDS4_MSG2(6, m2, m1, m3); AES_STEP(1, 2);
-    m1 = _mm_sha256msg1_epu32(m1, m2);
-    RNDS4_MSG2(7, m3, m2, m0); AES_STEP(1, 3);
-    m2 = _mm_sha256msg1_epu32(m2, m3);
-    RNDS4_MSG2(8, m0, m3, m1); AES_STEP(2, 0);
-    m3 = _mm_sha256msg1_epu32(m3, m0);
-    RNDS4_MSG2(9, m1, m0, m2); AES_STEP(2, 1);
-    m0 = _mm_sha256msg1_epu32(m0, m1);
-    RNDS4_MSG2(10, m2, m1, m3); AES_STEP(2, 2);
-    m1 = _mm_sha256msg1_epu32(m1, m2);
-    RNDS4_MSG2(11, m3, m2, m0); AES_STEP(2, 3);
-    m2 = _mm_sha256msg1_epu32(m2, m3);
-    RNDS4_MSG2(12, m0, m3, m1); AES_STEP(3, 0);
-    m3 = _mm_sha256msg1_epu32(m3, m0);
-    RNDS4_MSG2(13, m1, m0, m2); AES_STEP(3, 1);
-    RNDS4_MSG2(14, m2, m1, m3); AES_STEP(3, 2);
-    RNDS4(15, m3); AES_STEP(3, 3);
+    SHA_ROUNDS(AES_STEP);
 
     *pabef = _mm_add_epi32(abef, abef0);
     *pcdgh = _mm_add_epi32(cdgh, cdgh0);

@@ -214,18 +214,25 @@ static E2E_VAES512_TARGET void e2e_vaes512_aes128_cbcmac_x16(struct e2e_aes_lane
  * swapped back per step. Round keys as in the CBC kernels (ROUND, K1..K10). Each step reads all 16 input blocks before it
  * stores any, so out[i] <= in[i] with overlap works. No branch or index
  * depends on a key or on data. */
+/* CTR_SETUP declares rev (reverses the bytes of each 128-bit lane) and one
+ * (+1 on each lane's counter word), and loads the counters c0..c3 of lanes
+ * 4g..4g+3 from l->iv, byte-reversed. */
+#define CTR_SETUP()                                                                    \
+    const __m512i rev = _mm512_broadcast_i32x4(                                        \
+        _mm_set_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15));            \
+    const __m512i one = _mm512_broadcast_i32x4(_mm_set_epi32(0, 0, 0, 1));             \
+    __m512i c0 = _mm512_shuffle_epi8(_mm512_load_si512((const void *)l->iv[0]), rev),  \
+            c1 = _mm512_shuffle_epi8(_mm512_load_si512((const void *)l->iv[4]), rev),  \
+            c2 = _mm512_shuffle_epi8(_mm512_load_si512((const void *)l->iv[8]), rev),  \
+            c3 = _mm512_shuffle_epi8(_mm512_load_si512((const void *)l->iv[12]), rev)
+
 static E2E_VAES512_TARGET void e2e_vaes512_aes128_ctr_x16(struct e2e_aes_lanes *l,
                                                           size_t nblk)
 {
     E2E_HIT(E2E_HIT_VAES512_CTR_X16);
     if (nblk == 0)
         return;
-    const __m512i rev = _mm512_broadcast_i32x4(
-        _mm_set_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15));
-    const __m512i one = _mm512_broadcast_i32x4(_mm_set_epi32(0, 0, 0, 1));
-#define S(g) __m512i c##g = _mm512_shuffle_epi8(_mm512_load_si512((const void *)l->iv[4 * (g)]), rev);
-    X4(S)
-#undef S
+    CTR_SETUP();
 #define S(g) const __m512i k1_##g = RKZ(l, 1, g), k2_##g = RKZ(l, 2, g), k3_##g = RKZ(l, 3, g), \
                            k4_##g = RKZ(l, 4, g);
     X4(S)
@@ -290,11 +297,8 @@ static E2E_VAES512_TARGET void e2e_vaes512_aes128_ccm_x16(struct e2e_aes_lanes *
     E2E_HIT(E2E_HIT_VAES512_CCM_X16);
     if (nblk == 0)
         return;
-    const __m512i rev = _mm512_broadcast_i32x4(
-        _mm_set_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15));
-    const __m512i one = _mm512_broadcast_i32x4(_mm_set_epi32(0, 0, 0, 1));
-#define S(g) __m512i c##g = _mm512_shuffle_epi8(_mm512_load_si512((const void *)l->iv[4 * (g)]), rev); \
-             __m512i m##g = _mm512_load_si512((const void *)l->mac[4 * (g)]);                         \
+    CTR_SETUP();
+#define S(g) __m512i m##g = _mm512_load_si512((const void *)l->mac[4 * (g)]);                         \
              const __m512i s##g = _mm512_load_si512((const void *)l->sel[4 * (g)]);                   \
              const __m512i z##g = _mm512_xor_si512(e2e_vaes512_gather(l->mx + 4 * (g), 0),           \
                                                    RKZ(l, 0, g));                                     \
@@ -345,6 +349,7 @@ static E2E_VAES512_TARGET void e2e_vaes512_aes128_ccm_x16(struct e2e_aes_lanes *
 }
 #undef MROUND
 #undef BROUND
+#undef CTR_SETUP
 
 #undef ROUND
 #undef K1
