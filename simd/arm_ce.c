@@ -36,6 +36,8 @@
  *    with its own key, round keys read from the lane struct at each use):
  *    8 covers the same latency x throughput product the parallel modes do;
  *    SHA-256 runs 2 interleaved streams, which hides SHA256H/H2 latency.
+ *    hmac_msgs runs whole HMACs two at a time, from the first inner block
+ *    to the digest with the state in registers (see "whole HMACs").
  *    Lane pointers are copied to locals first, so stores through out[] never
  *    force the compiler to re-read them.
  *  - Aliasing (impl.h): out == in, or out < in with overlap. Every group reads
@@ -611,6 +613,182 @@ static E2E_ARMCE_TARGET void e2e_armce_sha256_blocks_x2(struct e2e_sha_lanes *l,
 #undef S
 }
 
+/* ---------------------------------------------------------------- whole HMACs
+ *
+ * hmac_msgs (struct e2e_sha_lane_impl.hmac_msgs) runs each message from its
+ * first block to its HMAC with the state in registers throughout, two
+ * messages interleaved round group by round group: no per-block scheduler
+ * work, no word-major state in memory, and seg[1]'s optional copy stored
+ * from the registers the block was loaded into (hashed and copied in one
+ * pass while the data is in L1). The state layout (A, B, C, D), (E, F, G, H)
+ * is H0..H7 in host order, so it loads and stores as is, and the inner
+ * digest is the outer block's W0..W7 without a shuffle. */
+
+/* struct e2e_armce_hcur walks the inner blocks of one e2e_hmac_msg. */
+struct e2e_armce_hcur {
+    const struct e2e_hmac_msg *m;
+    const uint8_t *p;
+    uint8_t *dst;   /* where the block p points at is copied, or NULL */
+    size_t left;    /* blocks left in segment seg from p on */
+    unsigned seg;
+};
+
+/* e2e_armce_hcur_init starts c on m's first segment and returns the number
+ * of inner blocks. */
+static inline size_t e2e_armce_hcur_init(struct e2e_armce_hcur *c, const struct e2e_hmac_msg *m)
+{
+    c->m = m;
+    c->seg = 0;
+    c->p = m->in[0];
+    c->left = m->nblk[0];
+    c->dst = NULL;
+    return m->nblk[0] + m->nblk[1] + m->nblk[2];
+}
+
+/* e2e_armce_hcur_load loads the next block into s->m0..m3 (host-order
+ * words), copying it first when its segment asks for it. The caller knows
+ * a block is left. All four loads come before the first store, so the copy
+ * may lie at or below p with overlap. */
+static inline __attribute__((always_inline)) E2E_ARMCE_TARGET void
+e2e_armce_hcur_load(struct e2e_armce_hcur *c, struct e2e_armce_sha *s)
+{
+    while (c->left == 0) {
+        c->seg++;
+        c->p = c->m->in[c->seg];
+        c->left = c->m->nblk[c->seg];
+        c->dst = c->seg == 1 ? c->m->copy : NULL;
+    }
+    const uint8x16_t a = LD(c->p), b = LD(c->p + 16), d = LD(c->p + 32), e = LD(c->p + 48);
+    if (c->dst != NULL) {
+        ST(c->dst, a);
+        ST(c->dst + 16, b);
+        ST(c->dst + 32, d);
+        ST(c->dst + 48, e);
+        c->dst += 64;
+    }
+    c->p += 64;
+    c->left--;
+    s->m0 = vreinterpretq_u32_u8(vrev32q_u8(a));
+    s->m1 = vreinterpretq_u32_u8(vrev32q_u8(b));
+    s->m2 = vreinterpretq_u32_u8(vrev32q_u8(d));
+    s->m3 = vreinterpretq_u32_u8(vrev32q_u8(e));
+}
+
+/* e2e_armce_hmac_outer turns the inner digest in s into the outer block
+ * (RFC 2104): W0..7 = the digest, W8 = 0x80000000 (the padding bit),
+ * W15 = 768 (the bit length of opad block || digest), and loads the outer
+ * state. */
+static inline __attribute__((always_inline)) E2E_ARMCE_TARGET void
+e2e_armce_hmac_outer(struct e2e_armce_sha *s, const uint32_t outer[8])
+{
+    static const uint32_t pad[8] __attribute__((aligned(16))) = {0x80000000u, 0, 0, 0,
+                                                                0,           0, 0, 768};
+    s->m0 = s->abcd;
+    s->m1 = s->efgh;
+    s->m2 = vld1q_u32(pad);
+    s->m3 = vld1q_u32(pad + 4);
+    s->abcd = vld1q_u32(outer);
+    s->efgh = vld1q_u32(outer + 4);
+}
+
+/* e2e_armce_sha256_compress1 compresses the block loaded in s (FIPS 180-4
+ * sec. 6.2.2). */
+static inline __attribute__((always_inline)) E2E_ARMCE_TARGET void
+e2e_armce_sha256_compress1(struct e2e_armce_sha *ps)
+{
+    struct e2e_armce_sha s = *ps;
+    const uint32x4_t a0 = s.abcd, e0 = s.efgh;
+#define R1(OP, ...) OP(s, __VA_ARGS__)
+    E2E_ARMCE_SHA_BLOCK(R1);
+#undef R1
+    s.abcd = vaddq_u32(s.abcd, a0);
+    s.efgh = vaddq_u32(s.efgh, e0);
+    *ps = s;
+}
+
+/* e2e_armce_sha256_compress2 compresses the blocks loaded in s0 and s1,
+ * interleaved. */
+static inline __attribute__((always_inline)) E2E_ARMCE_TARGET void
+e2e_armce_sha256_compress2(struct e2e_armce_sha *ps0, struct e2e_armce_sha *ps1)
+{
+    struct e2e_armce_sha s0 = *ps0, s1 = *ps1;
+    const uint32x4_t a0 = s0.abcd, e0 = s0.efgh, a1 = s1.abcd, e1 = s1.efgh;
+#define R2(OP, ...) OP(s0, __VA_ARGS__); OP(s1, __VA_ARGS__)
+    E2E_ARMCE_SHA_BLOCK(R2);
+#undef R2
+    s0.abcd = vaddq_u32(s0.abcd, a0);
+    s0.efgh = vaddq_u32(s0.efgh, e0);
+    s1.abcd = vaddq_u32(s1.abcd, a1);
+    s1.efgh = vaddq_u32(s1.efgh, e1);
+    *ps0 = s0;
+    *ps1 = s1;
+}
+
+/* e2e_armce_hmac_one runs message m alone. */
+static E2E_ARMCE_TARGET void e2e_armce_hmac_one(struct e2e_hmac_msg *m)
+{
+    struct e2e_armce_hcur c;
+    struct e2e_armce_sha s;
+    size_t n = e2e_armce_hcur_init(&c, m);
+    s.abcd = vld1q_u32(m->inner);
+    s.efgh = vld1q_u32(m->inner + 4);
+    for (; n > 0; n--) {
+        e2e_armce_hcur_load(&c, &s);
+        e2e_armce_sha256_compress1(&s);
+    }
+    e2e_armce_hmac_outer(&s, m->outer);
+    e2e_armce_sha256_compress1(&s);
+    vst1q_u32(m->h, s.abcd);
+    vst1q_u32(m->h + 4, s.efgh);
+}
+
+/* e2e_armce_hmac_pair runs messages ma and mb interleaved for as many inner
+ * blocks as both have, the longer one's rest alone, then both outer hashes
+ * interleaved. */
+static E2E_ARMCE_TARGET void e2e_armce_hmac_pair(struct e2e_hmac_msg *ma, struct e2e_hmac_msg *mb)
+{
+    struct e2e_armce_hcur ca, cb;
+    struct e2e_armce_sha s0, s1;
+    size_t na = e2e_armce_hcur_init(&ca, ma), nb = e2e_armce_hcur_init(&cb, mb);
+    size_t both = na < nb ? na : nb;
+    s0.abcd = vld1q_u32(ma->inner);
+    s0.efgh = vld1q_u32(ma->inner + 4);
+    s1.abcd = vld1q_u32(mb->inner);
+    s1.efgh = vld1q_u32(mb->inner + 4);
+    for (size_t i = 0; i < both; i++) {
+        e2e_armce_hcur_load(&ca, &s0);
+        e2e_armce_hcur_load(&cb, &s1);
+        e2e_armce_sha256_compress2(&s0, &s1);
+    }
+    for (size_t i = both; i < na; i++) {
+        e2e_armce_hcur_load(&ca, &s0);
+        e2e_armce_sha256_compress1(&s0);
+    }
+    for (size_t i = both; i < nb; i++) {
+        e2e_armce_hcur_load(&cb, &s1);
+        e2e_armce_sha256_compress1(&s1);
+    }
+    e2e_armce_hmac_outer(&s0, ma->outer);
+    e2e_armce_hmac_outer(&s1, mb->outer);
+    e2e_armce_sha256_compress2(&s0, &s1);
+    vst1q_u32(ma->h, s0.abcd);
+    vst1q_u32(ma->h + 4, s0.efgh);
+    vst1q_u32(mb->h, s1.abcd);
+    vst1q_u32(mb->h + 4, s1.efgh);
+}
+
+/* e2e_armce_hmac_msgs runs n whole HMACs, two at a time
+ * (struct e2e_sha_lane_impl.hmac_msgs). */
+static E2E_ARMCE_TARGET void e2e_armce_hmac_msgs(struct e2e_hmac_msg *m, size_t n)
+{
+    E2E_HIT(E2E_HIT_ARMCE_HMAC_MSGS);
+    size_t i = 0;
+    for (; i + 2 <= n; i += 2)
+        e2e_armce_hmac_pair(&m[i], &m[i + 1]);
+    if (i < n)
+        e2e_armce_hmac_one(&m[i]);
+}
+
 /* ---------------------------------------------------------------- tables */
 
 const struct e2e_aes_impl e2e_aes_impl_armce = {
@@ -649,8 +827,8 @@ const struct e2e_sha_lane_impl e2e_sha_lane_impl_armce = {
     E2E_CPU_ARM_SHA2,
     2,
     e2e_armce_sha256_blocks_x2,
-    NULL, /* no fused HMAC: the scheduler builds the outer block */
-    NULL, /* no whole-message HMACs yet */
+    NULL, /* no fused HMAC: hmac_msgs serves the scheduler */
+    e2e_armce_hmac_msgs,
 };
 
 #endif /* __aarch64__ */

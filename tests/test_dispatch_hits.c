@@ -60,6 +60,7 @@ static const char *const hit_names[E2E_HIT_COUNT] = {
     [E2E_HIT_VAES512_ECB] = "vaes512-ecb",
     [E2E_HIT_VAES512_CBCDEC] = "vaes512-cbcdec",
     [E2E_HIT_VAES512_CTR] = "vaes512-ctr",
+    [E2E_HIT_ARMCE_HMAC_MSGS] = "armce-hmac-msgs",
 };
 
 /* ---------------------------------------------------------------- table -> flags */
@@ -183,6 +184,10 @@ static int sha_msgs_hit(const struct e2e_sha_lane_impl *l)
 #if defined(E2E_TEST_X86_SIMD)
     if (l->hmac_msgs == e2e_sha_lane_impl_shani.hmac_msgs)
         return E2E_HIT_SHANI_HMAC_MSGS;
+#endif
+#if defined(E2E_TEST_ARM_CE)
+    if (l->hmac_msgs == e2e_sha_lane_impl_armce.hmac_msgs)
+        return E2E_HIT_ARMCE_HMAC_MSGS;
 #endif
     CHECK(0, "no hmac_msgs hit flag known for the SHA lane table %s", l->name);
     return -1;
