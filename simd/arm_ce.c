@@ -3,10 +3,13 @@
  *
  * Implementation notes
  *  - Exports only e2e_aes_impl_armce, e2e_sha_impl_armce,
+ *    e2e_sha_impl_armce_aes (the same with the stitched CBC + HMAC of a
+ *    single-message seal, which also needs the AES instructions),
  *    e2e_aes_lane_impl_armce and e2e_sha_lane_impl_armce (simd/impl.h). The
  *    file is built without -march flags; every function carries
  *    E2E_ARMCE_TARGET, so nothing here may run unless the engine saw
- *    E2E_CPU_ARM_AES (AES tables) or E2E_CPU_ARM_SHA2 (SHA tables) in HWCAP.
+ *    E2E_CPU_ARM_AES (AES tables) or E2E_CPU_ARM_SHA2 (SHA tables; both for
+ *    e2e_sha_impl_armce_aes) in HWCAP.
  *  - Round structure. AESE k folds AddRoundKey in FRONT of SubBytes and
  *    ShiftRows (AESE(x, k) = ShiftRows(SubBytes(x ^ k))); AESMC is MixColumns.
  *    So FIPS 197 sec. 5.1 with enc[0..10] is
@@ -38,6 +41,8 @@
  *    SHA-256 runs 2 interleaved streams, which hides SHA256H/H2 latency.
  *    hmac_msgs runs whole HMACs two at a time, from the first inner block
  *    to the digest with the state in registers (see "whole HMACs").
+ *  - Stitched single-message CS1 seal: cbc_hmac weaves the seal's CBC chain
+ *    into its HMAC, each serial chain filling the other's latency shadow.
  *    Lane pointers are copied to locals first, so stores through out[] never
  *    force the compiler to re-read them.
  *  - Aliasing (impl.h): out == in, or out < in with overlap. Every group reads
@@ -789,6 +794,136 @@ static E2E_ARMCE_TARGET void e2e_armce_hmac_msgs(struct e2e_hmac_msg *m, size_t 
         e2e_armce_hmac_one(&m[i]);
 }
 
+/* ---------------------------------------------------------------- stitched
+ *
+ * e2e_armce_cbc_hmac (struct e2e_sha_impl.cbc_hmac): a single-message CS1
+ * seal is HMAC over KIV || P, then CBC over P || T; both are serial chains
+ * (SHA256H/H2's and AESE+AESMC's), each leaving its unit idle most of the
+ * time, and only the blocks that carry T must wait for the HMAC. So the CBC
+ * chain over P's whole blocks runs here woven into the HMAC: each step is
+ * one SHA-256 block (the outer hash is the last) with four CBC blocks
+ * spread over its 16 round groups, one quarter block per group, so each
+ * chain issues in the other's latency shadow on an in-order core as on an
+ * out-of-order one. The 11 round keys stay in registers (aarch64 has 32:
+ * 11 keys, the SHA state, its saved copy, 4 schedule registers, the CBC
+ * chain and temporaries fit). */
+
+/* E2E_ARMCE_CBC_Q(j, q) is quarter q (0..3) of CBC block j (0..3) of a step,
+ * on the chain p (ciphertext ^ enc[10], as in cbc_enc): 0: the first AESE
+ * with in ^ enc[0] ^ enc[10] folded in, and rounds 1-2; 1: rounds 3-5;
+ * 2: rounds 6-7; 3: round 8, the last AESE, and the store. */
+#define E2E_ARMCE_CBC_Q(j, q)                                                   \
+    do {                                                                        \
+        if ((q) == 0) {                                                         \
+            ENC_RND(p, veorq_u8(LD(in + 16 * (j)), kx));                        \
+            ENC_RND(p, r->k1);                                                  \
+            ENC_RND(p, r->k2);                                                  \
+        } else if ((q) == 1) {                                                  \
+            ENC_RND(p, r->k3);                                                  \
+            ENC_RND(p, r->k4);                                                  \
+            ENC_RND(p, r->k5);                                                  \
+        } else if ((q) == 2) {                                                  \
+            ENC_RND(p, r->k6);                                                  \
+            ENC_RND(p, r->k7);                                                  \
+        } else {                                                                \
+            ENC_RND(p, r->k8);                                                  \
+            p = vaeseq_u8(p, r->k9);                                            \
+            ST(out + 16 * (j), veorq_u8(p, r->k10));                            \
+        }                                                                       \
+    } while (0)
+
+/* E2E_ARMCE_G_CBC(i, ...) is round group i of the SHA block in s followed
+ * by quarter i % 4 of CBC block i / 4. */
+#define E2E_ARMCE_G_CBC(i, m, m1, m2, m3, sched)                               \
+    do {                                                                        \
+        E2E_ARMCE_RNDS4(s, i, m, m1, m2, m3, sched);                            \
+        E2E_ARMCE_CBC_Q((i) / 4, (i) % 4);                                      \
+    } while (0)
+
+/* e2e_armce_sha256_cbc4 is compress1 with four CBC blocks (in[0..64) to
+ * out[0..64), chaining *pp under r, kx = enc[0] ^ enc[10]) woven into its
+ * round groups. Block j's input is loaded before its output is stored. */
+static inline __attribute__((always_inline)) E2E_ARMCE_TARGET void
+e2e_armce_sha256_cbc4(struct e2e_armce_sha *ps, uint8x16_t *pp, const struct e2e_armce_rkeys *r,
+                      uint8x16_t kx, uint8_t *out, const uint8_t *in)
+{
+    struct e2e_armce_sha s = *ps;
+    uint8x16_t p = *pp;
+    const uint32x4_t a0 = s.abcd, e0 = s.efgh;
+    E2E_ARMCE_G_CBC(0, m0, m1, m2, m3, 1);
+    E2E_ARMCE_G_CBC(1, m1, m2, m3, m0, 1);
+    E2E_ARMCE_G_CBC(2, m2, m3, m0, m1, 1);
+    E2E_ARMCE_G_CBC(3, m3, m0, m1, m2, 1);
+    E2E_ARMCE_G_CBC(4, m0, m1, m2, m3, 1);
+    E2E_ARMCE_G_CBC(5, m1, m2, m3, m0, 1);
+    E2E_ARMCE_G_CBC(6, m2, m3, m0, m1, 1);
+    E2E_ARMCE_G_CBC(7, m3, m0, m1, m2, 1);
+    E2E_ARMCE_G_CBC(8, m0, m1, m2, m3, 1);
+    E2E_ARMCE_G_CBC(9, m1, m2, m3, m0, 1);
+    E2E_ARMCE_G_CBC(10, m2, m3, m0, m1, 1);
+    E2E_ARMCE_G_CBC(11, m3, m0, m1, m2, 1);
+    E2E_ARMCE_G_CBC(12, m0, m1, m2, m3, 0);
+    E2E_ARMCE_G_CBC(13, m1, m2, m3, m0, 0);
+    E2E_ARMCE_G_CBC(14, m2, m3, m0, m1, 0);
+    E2E_ARMCE_G_CBC(15, m3, m0, m1, m2, 0);
+    s.abcd = vaddq_u32(s.abcd, a0);
+    s.efgh = vaddq_u32(s.efgh, e0);
+    *ps = s;
+    *pp = p;
+}
+#undef E2E_ARMCE_G_CBC
+#undef E2E_ARMCE_CBC_Q
+
+/* e2e_armce_cbc_hmac CBC-encrypts nblk blocks of in to out under k (SP
+ * 800-38A sec. 6.2), chaining from iv (left at the last ciphertext block),
+ * while running the whole HMAC m: one SHA-256 block and four CBC blocks per
+ * step while both chains last, then the one left alone. out may equal in;
+ * m's blocks must not lie in out. No alignment is required. */
+static E2E_ARMCE_TARGET void e2e_armce_cbc_hmac(const e2e_aes_key *k, uint8_t iv[16],
+                                                uint8_t *out, const uint8_t *in, size_t nblk,
+                                                struct e2e_hmac_msg *m)
+{
+    E2E_HIT(E2E_HIT_ARMCE_CBC_HMAC);
+    const struct e2e_armce_rkeys r = e2e_armce_load_rkeys(k->enc);
+    const uint8x16_t kx = veorq_u8(r.k0, r.k10);
+    uint8x16_t p = veorq_u8(LD(iv), r.k10); /* ciphertext ^ enc[10] */
+    struct e2e_armce_hcur c;
+    struct e2e_armce_sha s;
+    size_t inner = e2e_armce_hcur_init(&c, m);
+    int outer_done = 0;
+    s.abcd = vld1q_u32(m->inner);
+    s.efgh = vld1q_u32(m->inner + 4);
+    while (nblk >= 4 && !outer_done) {
+        if (inner > 0) {
+            e2e_armce_hcur_load(&c, &s);
+            inner--;
+        } else {
+            e2e_armce_hmac_outer(&s, m->outer);
+            outer_done = 1;
+        }
+        e2e_armce_sha256_cbc4(&s, &p, &r, kx, out, in);
+        in += 64;
+        out += 64;
+        nblk -= 4;
+    }
+    /* the chain that is left alone */
+    for (; inner > 0; inner--) {
+        e2e_armce_hcur_load(&c, &s);
+        e2e_armce_sha256_compress1(&s);
+    }
+    if (!outer_done) {
+        e2e_armce_hmac_outer(&s, m->outer);
+        e2e_armce_sha256_compress1(&s);
+    }
+    for (; nblk > 0; nblk--, in += 16, out += 16) {
+        p = e2e_armce_aes128_enc_pre(&r, p, veorq_u8(LD(in), kx));
+        ST(out, veorq_u8(p, r.k10));
+    }
+    vst1q_u32(m->h, s.abcd);
+    vst1q_u32(m->h + 4, s.efgh);
+    ST(iv, veorq_u8(p, r.k10));
+}
+
 /* ---------------------------------------------------------------- tables */
 
 const struct e2e_aes_impl e2e_aes_impl_armce = {
@@ -808,7 +943,14 @@ const struct e2e_sha_impl e2e_sha_impl_armce = {
     "armce",
     E2E_CPU_ARM_SHA2,
     e2e_armce_sha256_blocks,
-    NULL, /* no stitched CBC + HMAC */
+    NULL, /* cbc_hmac needs ARM AES: e2e_sha_impl_armce_aes */
+};
+
+const struct e2e_sha_impl e2e_sha_impl_armce_aes = {
+    "armce",
+    E2E_CPU_ARM_SHA2 | E2E_CPU_ARM_AES,
+    e2e_armce_sha256_blocks,
+    e2e_armce_cbc_hmac,
 };
 
 const struct e2e_aes_lane_impl e2e_aes_lane_impl_armce = {
