@@ -41,8 +41,9 @@
  *    SHA-256 runs 2 interleaved streams, which hides SHA256H/H2 latency.
  *    hmac_msgs runs whole HMACs two at a time, from the first inner block
  *    to the digest with the state in registers (see "whole HMACs").
- *  - Stitched single-message CS1 seal: cbc_hmac weaves the seal's CBC chain
- *    into its HMAC, each serial chain filling the other's latency shadow.
+ *  - Stitched single-message kernels, each pairing a serial chain with work
+ *    that fills its latency shadow: ccm (the keystream beside the CBC-MAC
+ *    chain) and cbc_hmac (a CS1 seal's CBC chain woven into its HMAC).
  *    Lane pointers are copied to locals first, so stores through out[] never
  *    force the compiler to re-read them.
  *  - Aliasing (impl.h): out == in, or out < in with overlap. Every group reads
@@ -421,6 +422,66 @@ static E2E_ARMCE_TARGET void e2e_armce_aes128_cbcmac(const e2e_aes_key *k, uint8
     for (; nblk > 0; nblk--, in += 16)
         p = e2e_armce_aes128_enc_pre(&r, p, veorq_u8(LD(in), kx));
     ST(mac, veorq_u8(p, r.k10));
+}
+
+/* ---------------------------------------------------------------- CCM
+ *
+ * e2e_armce_aes128_ccm (struct e2e_aes_impl.ccm): one message's CTR and
+ * CBC-MAC stitched. The MAC is a serial chain of 10 AESE + 9 AESMC per
+ * block (enc[10] folded as in cbcmac); each step also encrypts the next
+ * counter block round by round beside it, so the keystream costs no latency
+ * of its own. Open MACs the plaintext, which needs the current block's
+ * keystream: it comes from the step before (one counter block is encrypted
+ * ahead, and unused at the end). Each input block is read before the output
+ * block at its index is stored, so out <= in with overlap works. Control
+ * flow depends only on nblk and open. */
+static inline __attribute__((always_inline)) E2E_ARMCE_TARGET void
+e2e_armce_aes128_ccm_body(const e2e_aes_key *k, uint8_t ctr[16], uint8_t mac[16], uint8_t *out,
+                          const uint8_t *in, size_t nblk, int open)
+{
+    const struct e2e_armce_rkeys r = e2e_armce_load_rkeys(k->enc);
+    const uint8x16_t kx = veorq_u8(r.k0, r.k10);
+    const uint32x4_t base = vreinterpretq_u32_u8(LD(ctr));
+    /* the counter is public: it lives in a scalar, host order */
+    uint32_t c = (uint32_t)ctr[12] << 24 | (uint32_t)ctr[13] << 16 |
+                 (uint32_t)ctr[14] << 8 | (uint32_t)ctr[15];
+#define CB(v) vreinterpretq_u8_u32(vsetq_lane_u32(__builtin_bswap32(v), base, 3))
+    uint8x16_t p = veorq_u8(LD(mac), r.k10); /* MAC ^ enc[10] */
+    uint8x16_t ks = e2e_armce_aes128_enc1(&r, CB(c));
+    c += 1;
+    for (; nblk > 0; nblk--, in += 16, out += 16) {
+        const uint8x16_t d = LD(in), o = veorq_u8(d, ks);
+        ST(out, o);
+        uint8x16_t x = CB(c);
+        c += 1;
+        /* the MAC input ^ enc[0] ^ enc[10] is off the serial path */
+        ENC_RND(p, veorq_u8(open ? o : d, kx));
+        ENC_RND(x, r.k0);
+#define S(key) ENC_RND(p, key); ENC_RND(x, key);
+        S(r.k1) S(r.k2) S(r.k3) S(r.k4) S(r.k5) S(r.k6) S(r.k7) S(r.k8)
+#undef S
+        p = vaeseq_u8(p, r.k9);
+        ks = veorq_u8(vaeseq_u8(x, r.k9), r.k10);
+    }
+    ST(mac, veorq_u8(p, r.k10));
+    ST(ctr, CB(c - 1)); /* the block ahead is unused */
+#undef CB
+}
+
+/* e2e_armce_aes128_ccm: CCM's CTR (ctr32's counting) and CBC-MAC (over the
+ * output when open, else the input) over nblk whole blocks in one pass;
+ * nothing is touched when nblk is 0. Aliasing as ctr32. */
+static E2E_ARMCE_TARGET void e2e_armce_aes128_ccm(const e2e_aes_key *k, uint8_t ctr[16],
+                                                  uint8_t mac[16], uint8_t *out,
+                                                  const uint8_t *in, size_t nblk, int open)
+{
+    E2E_HIT(E2E_HIT_ARMCE_CCM);
+    if (nblk == 0)
+        return;
+    if (open)
+        e2e_armce_aes128_ccm_body(k, ctr, mac, out, in, nblk, 1);
+    else
+        e2e_armce_aes128_ccm_body(k, ctr, mac, out, in, nblk, 0);
 }
 
 /* ---------------------------------------------------------------- 8 lanes */
@@ -936,7 +997,7 @@ const struct e2e_aes_impl e2e_aes_impl_armce = {
     e2e_armce_aes128_cbc_dec,
     e2e_armce_aes128_ctr32,
     e2e_armce_aes128_cbcmac,
-    NULL, /* no stitched CCM: ctr32, then cbcmac */
+    e2e_armce_aes128_ccm,
 };
 
 const struct e2e_sha_impl e2e_sha_impl_armce = {

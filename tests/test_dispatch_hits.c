@@ -62,6 +62,7 @@ static const char *const hit_names[E2E_HIT_COUNT] = {
     [E2E_HIT_VAES512_CTR] = "vaes512-ctr",
     [E2E_HIT_ARMCE_HMAC_MSGS] = "armce-hmac-msgs",
     [E2E_HIT_ARMCE_CBC_HMAC] = "armce-cbc-hmac",
+    [E2E_HIT_ARMCE_CCM] = "armce-ccm",
 };
 
 /* ---------------------------------------------------------------- table -> flags */
@@ -104,7 +105,7 @@ static int aes_hits_of(const struct e2e_aes_impl *a, struct aes_hits *h)
 #if defined(E2E_TEST_ARM_CE)
     if (a == &e2e_aes_impl_armce) {
         h->expand = h->ecb = h->cbcenc = h->cbcdec = h->ctr = h->cbcmac = E2E_HIT_ARMCE_AES;
-        h->ccm = -1;
+        h->ccm = E2E_HIT_ARMCE_CCM;
         return 1;
     }
 #endif
