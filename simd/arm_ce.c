@@ -38,19 +38,23 @@
  *  - Lanes: cbcenc / cbcmac run 8 messages (8 independent serial chains, each
  *    with its own key, round keys read from the lane struct at each use):
  *    8 covers the same latency x throughput product the parallel modes do;
+ *    ccm (CCM's CTR and CBC-MAC fused) runs the 8 as two groups of 4, each
+ *    with 4 counter chains beside its 4 MAC chains, the same 8 in flight;
  *    SHA-256 runs 2 interleaved streams, which hides SHA256H/H2 latency.
  *    hmac_msgs runs whole HMACs two at a time, from the first inner block
  *    to the digest with the state in registers (see "whole HMACs").
+ *    Lane pointers are copied to locals first, so stores through out[] never
+ *    force the compiler to re-read them.
  *  - Stitched single-message kernels, each pairing a serial chain with work
  *    that fills its latency shadow: ccm (the keystream beside the CBC-MAC
  *    chain) and cbc_hmac (a CS1 seal's CBC chain woven into its HMAC).
- *    Lane pointers are copied to locals first, so stores through out[] never
- *    force the compiler to re-read them.
  *  - Aliasing (impl.h): out == in, or out < in with overlap. Every group reads
  *    all of its input blocks before it stores any output, a store to out
  *    block i only reaches input blocks <= i, and CBC chaining ciphertext
  *    lives in registers. Lanes may share one idle dummy buffer: each block
- *    step loads every lane's input before it stores any lane's output.
+ *    step of cbcenc / cbcmac loads every lane's input before it stores any
+ *    lane's output (ccm runs its two groups of 4 one after the other: only
+ *    idle lanes share buffers, and their results are never used).
  *  - No branch or table index depends on a key or on data; control flow
  *    depends only on lengths and lane counts. Stack buffers that held
  *    keystream are wiped.
@@ -544,6 +548,107 @@ static E2E_ARMCE_TARGET void e2e_armce_aes128_cbcmac_x8(struct e2e_aes_lanes *l,
     e2e_armce_aes128_lanes_x8(l, nblk, 0);
 }
 
+/* e2e_armce_aes128_ccm_x4 runs CCM's CTR and CBC-MAC (struct
+ * e2e_aes_lane_impl.ccm) over nblk >= 1 blocks of lanes g..g+3. The MAC of
+ * block b needs block b's CTR output (open), so the two are software-
+ * pipelined: step b runs the counter blocks of block b and the MAC blocks
+ * of block b - 1 round by round, 8 independent chains under each lane's
+ * round key, loaded once for both (the first step has CTR only, a last one
+ * MAC only). The MAC is kept as p = mac ^ rk10 with its operand
+ * b ^ mx ^ rk0 ^ rk10 made off the chain, as in the CBC lanes. sel and mx
+ * are read once per call; each block's input is loaded before its output
+ * is stored. Counters are public scalars. */
+static inline __attribute__((always_inline)) E2E_ARMCE_TARGET void
+e2e_armce_aes128_ccm_x4(struct e2e_aes_lanes *l, unsigned g, size_t nblk)
+{
+#define S(i) const uint8_t *in##i = l->in[g + (i)]; uint8_t *out##i = l->out[g + (i)];             \
+             const uint8x16_t sel##i = LD(l->sel[g + (i)]), mx##i = LD(l->mx[g + (i)]);          \
+             const uint32x4_t base##i = vreinterpretq_u32_u8(LD(l->iv[g + (i)]));                \
+             uint32_t c##i = (uint32_t)l->iv[g + (i)][12] << 24 |                                \
+                             (uint32_t)l->iv[g + (i)][13] << 16 |                                \
+                             (uint32_t)l->iv[g + (i)][14] << 8 | (uint32_t)l->iv[g + (i)][15];   \
+             uint8x16_t p##i = veorq_u8(LD(l->mac[g + (i)]), LD(l->rk[10][g + (i)]));            \
+             uint8x16_t x##i, b##i;
+    X4(S)
+#undef S
+#define CB(i) vreinterpretq_u8_u32(vsetq_lane_u32(__builtin_bswap32(c##i), base##i, 3))
+#define RK(r, i) LD(l->rk[r][g + (i)])
+    /* CTR_START: the counter block; CTR_END (after the rounds): the output
+     * stored and the MAC input b = sel ? output : input */
+#define CTR_START(i) x##i = CB(i); c##i += 1;
+#define CTR_END(i)                                                            \
+    {                                                                         \
+        const uint8x16_t d_ = LD(in##i + off);                                \
+        const uint8x16_t o_ = veorq_u8(veorq_u8(x##i, RK(10, i)), d_);        \
+        ST(out##i + off, o_);                                                 \
+        b##i = vbslq_u8(sel##i, o_, d_);                                      \
+    }
+    /* round 0: the counter block's AESE rk0; the MAC's AESE with
+     * b ^ mx ^ rk0 ^ rk10 (p carries rk10 from the block before) */
+#define BOTH0(i)                                                              \
+    {                                                                         \
+        const uint8x16_t k0_ = RK(0, i);                                      \
+        ENC_RND(x##i, k0_);                                                   \
+        ENC_RND(p##i, veorq_u8(veorq_u8(b##i, mx##i), veorq_u8(k0_, RK(10, i)))); \
+    }
+#define BOTH(i, r) { const uint8x16_t k_ = RK(r, i); ENC_RND(x##i, k_); ENC_RND(p##i, k_); }
+#define BOTH9(i) { const uint8x16_t k_ = RK(9, i); x##i = vaeseq_u8(x##i, k_); p##i = vaeseq_u8(p##i, k_); }
+#define CTR0(i) ENC_RND(x##i, RK(0, i));
+#define CTR(i, r) ENC_RND(x##i, RK(r, i));
+#define CTR9(i) x##i = vaeseq_u8(x##i, RK(9, i));
+#define MAC0(i) ENC_RND(p##i, veorq_u8(veorq_u8(b##i, mx##i), veorq_u8(RK(0, i), RK(10, i))));
+#define MAC(i, r) ENC_RND(p##i, RK(r, i));
+#define MAC9(i) p##i = vaeseq_u8(p##i, RK(9, i));
+#define ROUNDS(F, F0, F9)                                                     \
+    X4(F0)                                                                    \
+    for (int r = 1; r < 9; r++) {                                             \
+        F(0, r) F(1, r) F(2, r) F(3, r)                                       \
+    }                                                                         \
+    X4(F9)
+    size_t off = 0;
+    X4(CTR_START)
+    ROUNDS(CTR, CTR0, CTR9)
+    X4(CTR_END)
+    for (off = 16; off < 16 * nblk; off += 16) {
+        X4(CTR_START)
+        ROUNDS(BOTH, BOTH0, BOTH9)
+        X4(CTR_END)
+    }
+    ROUNDS(MAC, MAC0, MAC9)
+#define S(i) ST(l->mac[g + (i)], veorq_u8(p##i, RK(10, i))); ST(l->iv[g + (i)], CB(i));
+    X4(S)
+#undef S
+#undef ROUNDS
+#undef MAC9
+#undef MAC
+#undef MAC0
+#undef CTR9
+#undef CTR
+#undef CTR0
+#undef BOTH9
+#undef BOTH
+#undef BOTH0
+#undef CTR_END
+#undef CTR_START
+#undef RK
+#undef CB
+}
+
+/* e2e_armce_aes128_ccm_x8 is CCM's fused CTR + CBC-MAC on lanes 0..7
+ * (struct e2e_aes_lane_impl.ccm), as two groups of 4: 4 counter chains
+ * and 4 MAC chains in flight cover AESE+AESMC latency x throughput as the
+ * 8 CBC lanes do, without spilling. Only idle lanes share buffers (the
+ * scheduler's dummy blocks) and their results are never used, so the
+ * groups may run one after the other. */
+static E2E_ARMCE_TARGET void e2e_armce_aes128_ccm_x8(struct e2e_aes_lanes *l, size_t nblk)
+{
+    E2E_HIT(E2E_HIT_ARMCE_CCM_LANES);
+    if (nblk == 0)
+        return;
+    e2e_armce_aes128_ccm_x4(l, 0, nblk);
+    e2e_armce_aes128_ccm_x4(l, 4, nblk);
+}
+
 /* ---------------------------------------------------------------- SHA-256 */
 
 /* FIPS 180-4 sec. 4.2.2. */
@@ -1022,7 +1127,7 @@ const struct e2e_aes_lane_impl e2e_aes_lane_impl_armce = {
     e2e_armce_aes128_cbcmac_x8,
     e2e_armce_aes128_expand_n,
     NULL, /* no CTR lanes: the scheduler runs CCM's CTR per message */
-    NULL, /* no fused CCM */
+    e2e_armce_aes128_ccm_x8,
 };
 
 const struct e2e_sha_lane_impl e2e_sha_lane_impl_armce = {

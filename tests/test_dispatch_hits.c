@@ -63,6 +63,7 @@ static const char *const hit_names[E2E_HIT_COUNT] = {
     [E2E_HIT_ARMCE_HMAC_MSGS] = "armce-hmac-msgs",
     [E2E_HIT_ARMCE_CBC_HMAC] = "armce-cbc-hmac",
     [E2E_HIT_ARMCE_CCM] = "armce-ccm",
+    [E2E_HIT_ARMCE_CCM_LANES] = "armce-ccm-lanes",
 };
 
 /* ---------------------------------------------------------------- table -> flags */
@@ -219,6 +220,10 @@ static int aes_lane_ccm_hit(const struct e2e_aes_lane_impl *l)
 #if defined(E2E_TEST_X86_SIMD)
     if (l == &e2e_aes_lane_impl_vaes512)
         return E2E_HIT_VAES512_CCM_X16;
+#endif
+#if defined(E2E_TEST_ARM_CE)
+    if (l == &e2e_aes_lane_impl_armce)
+        return E2E_HIT_ARMCE_CCM_LANES;
 #endif
     CHECK(0, "no CCM hit flag known for the AES lane table %s", l ? l->name : "(null)");
     return -1;
