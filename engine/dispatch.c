@@ -66,7 +66,7 @@ static const struct tier tiers[] = {
      &e2e_sha_impl_shani, NULL, NULL, NULL, NULL},
 #endif
 #if defined(E2E_HAVE_ARM_CE)
-    {"armce", E2E_CPU_ARM_AES | E2E_CPU_ARM_SHA2, &e2e_aes_impl_armce, &e2e_sha_impl_armce,
+    {"armce", E2E_CPU_ARM_AES | E2E_CPU_ARM_SHA2, &e2e_aes_impl_armce, &e2e_sha_impl_armce_aes,
      &e2e_aes_lane_impl_armce, NULL, &e2e_sha_lane_impl_armce, NULL},
     {"armce-aes", E2E_CPU_ARM_AES, &e2e_aes_impl_armce, &e2e_sha_impl_portable,
      &e2e_aes_lane_impl_armce, NULL, NULL, NULL},

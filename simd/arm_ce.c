@@ -3,10 +3,13 @@
  *
  * Implementation notes
  *  - Exports only e2e_aes_impl_armce, e2e_sha_impl_armce,
+ *    e2e_sha_impl_armce_aes (the same with the stitched CBC + HMAC of a
+ *    single-message seal, which also needs the AES instructions),
  *    e2e_aes_lane_impl_armce and e2e_sha_lane_impl_armce (simd/impl.h). The
  *    file is built without -march flags; every function carries
  *    E2E_ARMCE_TARGET, so nothing here may run unless the engine saw
- *    E2E_CPU_ARM_AES (AES tables) or E2E_CPU_ARM_SHA2 (SHA tables) in HWCAP.
+ *    E2E_CPU_ARM_AES (AES tables) or E2E_CPU_ARM_SHA2 (SHA tables; both for
+ *    e2e_sha_impl_armce_aes) in HWCAP.
  *  - Round structure. AESE k folds AddRoundKey in FRONT of SubBytes and
  *    ShiftRows (AESE(x, k) = ShiftRows(SubBytes(x ^ k))); AESMC is MixColumns.
  *    So FIPS 197 sec. 5.1 with enc[0..10] is
@@ -35,14 +38,23 @@
  *  - Lanes: cbcenc / cbcmac run 8 messages (8 independent serial chains, each
  *    with its own key, round keys read from the lane struct at each use):
  *    8 covers the same latency x throughput product the parallel modes do;
+ *    ccm (CCM's CTR and CBC-MAC fused) runs the 8 as two groups of 4, each
+ *    with 4 counter chains beside its 4 MAC chains, the same 8 in flight;
  *    SHA-256 runs 2 interleaved streams, which hides SHA256H/H2 latency.
+ *    hmac_msgs runs whole HMACs two at a time, from the first inner block
+ *    to the digest with the state in registers (see "whole HMACs").
  *    Lane pointers are copied to locals first, so stores through out[] never
  *    force the compiler to re-read them.
+ *  - Stitched single-message kernels, each pairing a serial chain with work
+ *    that fills its latency shadow: ccm (the keystream beside the CBC-MAC
+ *    chain) and cbc_hmac (a CS1 seal's CBC chain woven into its HMAC).
  *  - Aliasing (impl.h): out == in, or out < in with overlap. Every group reads
  *    all of its input blocks before it stores any output, a store to out
  *    block i only reaches input blocks <= i, and CBC chaining ciphertext
  *    lives in registers. Lanes may share one idle dummy buffer: each block
- *    step loads every lane's input before it stores any lane's output.
+ *    step of cbcenc / cbcmac loads every lane's input before it stores any
+ *    lane's output (ccm runs its two groups of 4 one after the other: only
+ *    idle lanes share buffers, and their results are never used).
  *  - No branch or table index depends on a key or on data; control flow
  *    depends only on lengths and lane counts. Stack buffers that held
  *    keystream are wiped.
@@ -416,6 +428,66 @@ static E2E_ARMCE_TARGET void e2e_armce_aes128_cbcmac(const e2e_aes_key *k, uint8
     ST(mac, veorq_u8(p, r.k10));
 }
 
+/* ---------------------------------------------------------------- CCM
+ *
+ * e2e_armce_aes128_ccm (struct e2e_aes_impl.ccm): one message's CTR and
+ * CBC-MAC stitched. The MAC is a serial chain of 10 AESE + 9 AESMC per
+ * block (enc[10] folded as in cbcmac); each step also encrypts the next
+ * counter block round by round beside it, so the keystream costs no latency
+ * of its own. Open MACs the plaintext, which needs the current block's
+ * keystream: it comes from the step before (one counter block is encrypted
+ * ahead, and unused at the end). Each input block is read before the output
+ * block at its index is stored, so out <= in with overlap works. Control
+ * flow depends only on nblk and open. */
+static inline __attribute__((always_inline)) E2E_ARMCE_TARGET void
+e2e_armce_aes128_ccm_body(const e2e_aes_key *k, uint8_t ctr[16], uint8_t mac[16], uint8_t *out,
+                          const uint8_t *in, size_t nblk, int open)
+{
+    const struct e2e_armce_rkeys r = e2e_armce_load_rkeys(k->enc);
+    const uint8x16_t kx = veorq_u8(r.k0, r.k10);
+    const uint32x4_t base = vreinterpretq_u32_u8(LD(ctr));
+    /* the counter is public: it lives in a scalar, host order */
+    uint32_t c = (uint32_t)ctr[12] << 24 | (uint32_t)ctr[13] << 16 |
+                 (uint32_t)ctr[14] << 8 | (uint32_t)ctr[15];
+#define CB(v) vreinterpretq_u8_u32(vsetq_lane_u32(__builtin_bswap32(v), base, 3))
+    uint8x16_t p = veorq_u8(LD(mac), r.k10); /* MAC ^ enc[10] */
+    uint8x16_t ks = e2e_armce_aes128_enc1(&r, CB(c));
+    c += 1;
+    for (; nblk > 0; nblk--, in += 16, out += 16) {
+        const uint8x16_t d = LD(in), o = veorq_u8(d, ks);
+        ST(out, o);
+        uint8x16_t x = CB(c);
+        c += 1;
+        /* the MAC input ^ enc[0] ^ enc[10] is off the serial path */
+        ENC_RND(p, veorq_u8(open ? o : d, kx));
+        ENC_RND(x, r.k0);
+#define S(key) ENC_RND(p, key); ENC_RND(x, key);
+        S(r.k1) S(r.k2) S(r.k3) S(r.k4) S(r.k5) S(r.k6) S(r.k7) S(r.k8)
+#undef S
+        p = vaeseq_u8(p, r.k9);
+        ks = veorq_u8(vaeseq_u8(x, r.k9), r.k10);
+    }
+    ST(mac, veorq_u8(p, r.k10));
+    ST(ctr, CB(c - 1)); /* the block ahead is unused */
+#undef CB
+}
+
+/* e2e_armce_aes128_ccm: CCM's CTR (ctr32's counting) and CBC-MAC (over the
+ * output when open, else the input) over nblk whole blocks in one pass;
+ * nothing is touched when nblk is 0. Aliasing as ctr32. */
+static E2E_ARMCE_TARGET void e2e_armce_aes128_ccm(const e2e_aes_key *k, uint8_t ctr[16],
+                                                  uint8_t mac[16], uint8_t *out,
+                                                  const uint8_t *in, size_t nblk, int open)
+{
+    E2E_HIT(E2E_HIT_ARMCE_CCM);
+    if (nblk == 0)
+        return;
+    if (open)
+        e2e_armce_aes128_ccm_body(k, ctr, mac, out, in, nblk, 1);
+    else
+        e2e_armce_aes128_ccm_body(k, ctr, mac, out, in, nblk, 0);
+}
+
 /* ---------------------------------------------------------------- 8 lanes */
 
 /* e2e_armce_aes128_lanes_x8 runs nblk CBC blocks on lanes 0..7 of l, each
@@ -474,6 +546,107 @@ static E2E_ARMCE_TARGET void e2e_armce_aes128_cbcmac_x8(struct e2e_aes_lanes *l,
 {
     E2E_HIT(E2E_HIT_ARMCE_CBCENC_LANES);
     e2e_armce_aes128_lanes_x8(l, nblk, 0);
+}
+
+/* e2e_armce_aes128_ccm_x4 runs CCM's CTR and CBC-MAC (struct
+ * e2e_aes_lane_impl.ccm) over nblk >= 1 blocks of lanes g..g+3. The MAC of
+ * block b needs block b's CTR output (open), so the two are software-
+ * pipelined: step b runs the counter blocks of block b and the MAC blocks
+ * of block b - 1 round by round, 8 independent chains under each lane's
+ * round key, loaded once for both (the first step has CTR only, a last one
+ * MAC only). The MAC is kept as p = mac ^ rk10 with its operand
+ * b ^ mx ^ rk0 ^ rk10 made off the chain, as in the CBC lanes. sel and mx
+ * are read once per call; each block's input is loaded before its output
+ * is stored. Counters are public scalars. */
+static inline __attribute__((always_inline)) E2E_ARMCE_TARGET void
+e2e_armce_aes128_ccm_x4(struct e2e_aes_lanes *l, unsigned g, size_t nblk)
+{
+#define S(i) const uint8_t *in##i = l->in[g + (i)]; uint8_t *out##i = l->out[g + (i)];             \
+             const uint8x16_t sel##i = LD(l->sel[g + (i)]), mx##i = LD(l->mx[g + (i)]);          \
+             const uint32x4_t base##i = vreinterpretq_u32_u8(LD(l->iv[g + (i)]));                \
+             uint32_t c##i = (uint32_t)l->iv[g + (i)][12] << 24 |                                \
+                             (uint32_t)l->iv[g + (i)][13] << 16 |                                \
+                             (uint32_t)l->iv[g + (i)][14] << 8 | (uint32_t)l->iv[g + (i)][15];   \
+             uint8x16_t p##i = veorq_u8(LD(l->mac[g + (i)]), LD(l->rk[10][g + (i)]));            \
+             uint8x16_t x##i, b##i;
+    X4(S)
+#undef S
+#define CB(i) vreinterpretq_u8_u32(vsetq_lane_u32(__builtin_bswap32(c##i), base##i, 3))
+#define RK(r, i) LD(l->rk[r][g + (i)])
+    /* CTR_START: the counter block; CTR_END (after the rounds): the output
+     * stored and the MAC input b = sel ? output : input */
+#define CTR_START(i) x##i = CB(i); c##i += 1;
+#define CTR_END(i)                                                            \
+    {                                                                         \
+        const uint8x16_t d_ = LD(in##i + off);                                \
+        const uint8x16_t o_ = veorq_u8(veorq_u8(x##i, RK(10, i)), d_);        \
+        ST(out##i + off, o_);                                                 \
+        b##i = vbslq_u8(sel##i, o_, d_);                                      \
+    }
+    /* round 0: the counter block's AESE rk0; the MAC's AESE with
+     * b ^ mx ^ rk0 ^ rk10 (p carries rk10 from the block before) */
+#define BOTH0(i)                                                              \
+    {                                                                         \
+        const uint8x16_t k0_ = RK(0, i);                                      \
+        ENC_RND(x##i, k0_);                                                   \
+        ENC_RND(p##i, veorq_u8(veorq_u8(b##i, mx##i), veorq_u8(k0_, RK(10, i)))); \
+    }
+#define BOTH(i, r) { const uint8x16_t k_ = RK(r, i); ENC_RND(x##i, k_); ENC_RND(p##i, k_); }
+#define BOTH9(i) { const uint8x16_t k_ = RK(9, i); x##i = vaeseq_u8(x##i, k_); p##i = vaeseq_u8(p##i, k_); }
+#define CTR0(i) ENC_RND(x##i, RK(0, i));
+#define CTR(i, r) ENC_RND(x##i, RK(r, i));
+#define CTR9(i) x##i = vaeseq_u8(x##i, RK(9, i));
+#define MAC0(i) ENC_RND(p##i, veorq_u8(veorq_u8(b##i, mx##i), veorq_u8(RK(0, i), RK(10, i))));
+#define MAC(i, r) ENC_RND(p##i, RK(r, i));
+#define MAC9(i) p##i = vaeseq_u8(p##i, RK(9, i));
+#define ROUNDS(F, F0, F9)                                                     \
+    X4(F0)                                                                    \
+    for (int r = 1; r < 9; r++) {                                             \
+        F(0, r) F(1, r) F(2, r) F(3, r)                                       \
+    }                                                                         \
+    X4(F9)
+    size_t off = 0;
+    X4(CTR_START)
+    ROUNDS(CTR, CTR0, CTR9)
+    X4(CTR_END)
+    for (off = 16; off < 16 * nblk; off += 16) {
+        X4(CTR_START)
+        ROUNDS(BOTH, BOTH0, BOTH9)
+        X4(CTR_END)
+    }
+    ROUNDS(MAC, MAC0, MAC9)
+#define S(i) ST(l->mac[g + (i)], veorq_u8(p##i, RK(10, i))); ST(l->iv[g + (i)], CB(i));
+    X4(S)
+#undef S
+#undef ROUNDS
+#undef MAC9
+#undef MAC
+#undef MAC0
+#undef CTR9
+#undef CTR
+#undef CTR0
+#undef BOTH9
+#undef BOTH
+#undef BOTH0
+#undef CTR_END
+#undef CTR_START
+#undef RK
+#undef CB
+}
+
+/* e2e_armce_aes128_ccm_x8 is CCM's fused CTR + CBC-MAC on lanes 0..7
+ * (struct e2e_aes_lane_impl.ccm), as two groups of 4: 4 counter chains
+ * and 4 MAC chains in flight cover AESE+AESMC latency x throughput as the
+ * 8 CBC lanes do, without spilling. Only idle lanes share buffers (the
+ * scheduler's dummy blocks) and their results are never used, so the
+ * groups may run one after the other. */
+static E2E_ARMCE_TARGET void e2e_armce_aes128_ccm_x8(struct e2e_aes_lanes *l, size_t nblk)
+{
+    E2E_HIT(E2E_HIT_ARMCE_CCM_LANES);
+    if (nblk == 0)
+        return;
+    e2e_armce_aes128_ccm_x4(l, 0, nblk);
+    e2e_armce_aes128_ccm_x4(l, 4, nblk);
 }
 
 /* ---------------------------------------------------------------- SHA-256 */
@@ -611,6 +784,312 @@ static E2E_ARMCE_TARGET void e2e_armce_sha256_blocks_x2(struct e2e_sha_lanes *l,
 #undef S
 }
 
+/* ---------------------------------------------------------------- whole HMACs
+ *
+ * hmac_msgs (struct e2e_sha_lane_impl.hmac_msgs) runs each message from its
+ * first block to its HMAC with the state in registers throughout, two
+ * messages interleaved round group by round group: no per-block scheduler
+ * work, no word-major state in memory, and seg[1]'s optional copy stored
+ * from the registers the block was loaded into (hashed and copied in one
+ * pass while the data is in L1). The state layout (A, B, C, D), (E, F, G, H)
+ * is H0..H7 in host order, so it loads and stores as is, and the inner
+ * digest is the outer block's W0..W7 without a shuffle. */
+
+/* struct e2e_armce_hcur walks the inner blocks of one e2e_hmac_msg. */
+struct e2e_armce_hcur {
+    const struct e2e_hmac_msg *m;
+    const uint8_t *p;
+    uint8_t *dst;   /* where the block p points at is copied, or NULL */
+    size_t left;    /* blocks left in segment seg from p on */
+    unsigned seg;
+};
+
+/* e2e_armce_hcur_init starts c on m's first segment and returns the number
+ * of inner blocks. */
+static inline size_t e2e_armce_hcur_init(struct e2e_armce_hcur *c, const struct e2e_hmac_msg *m)
+{
+    c->m = m;
+    c->seg = 0;
+    c->p = m->in[0];
+    c->left = m->nblk[0];
+    c->dst = NULL;
+    return m->nblk[0] + m->nblk[1] + m->nblk[2];
+}
+
+/* e2e_armce_hcur_load loads the next block into s->m0..m3 (host-order
+ * words), copying it first when its segment asks for it. The caller knows
+ * a block is left. All four loads come before the first store, so the copy
+ * may lie at or below p with overlap. */
+static inline __attribute__((always_inline)) E2E_ARMCE_TARGET void
+e2e_armce_hcur_load(struct e2e_armce_hcur *c, struct e2e_armce_sha *s)
+{
+    while (c->left == 0) {
+        c->seg++;
+        c->p = c->m->in[c->seg];
+        c->left = c->m->nblk[c->seg];
+        c->dst = c->seg == 1 ? c->m->copy : NULL;
+    }
+    const uint8x16_t a = LD(c->p), b = LD(c->p + 16), d = LD(c->p + 32), e = LD(c->p + 48);
+    if (c->dst != NULL) {
+        ST(c->dst, a);
+        ST(c->dst + 16, b);
+        ST(c->dst + 32, d);
+        ST(c->dst + 48, e);
+        c->dst += 64;
+    }
+    c->p += 64;
+    c->left--;
+    s->m0 = vreinterpretq_u32_u8(vrev32q_u8(a));
+    s->m1 = vreinterpretq_u32_u8(vrev32q_u8(b));
+    s->m2 = vreinterpretq_u32_u8(vrev32q_u8(d));
+    s->m3 = vreinterpretq_u32_u8(vrev32q_u8(e));
+}
+
+/* e2e_armce_hmac_outer turns the inner digest in s into the outer block
+ * (RFC 2104): W0..7 = the digest, W8 = 0x80000000 (the padding bit),
+ * W15 = 768 (the bit length of opad block || digest), and loads the outer
+ * state. */
+static inline __attribute__((always_inline)) E2E_ARMCE_TARGET void
+e2e_armce_hmac_outer(struct e2e_armce_sha *s, const uint32_t outer[8])
+{
+    static const uint32_t pad[8] __attribute__((aligned(16))) = {0x80000000u, 0, 0, 0,
+                                                                0,           0, 0, 768};
+    s->m0 = s->abcd;
+    s->m1 = s->efgh;
+    s->m2 = vld1q_u32(pad);
+    s->m3 = vld1q_u32(pad + 4);
+    s->abcd = vld1q_u32(outer);
+    s->efgh = vld1q_u32(outer + 4);
+}
+
+/* e2e_armce_sha256_compress1 compresses the block loaded in s (FIPS 180-4
+ * sec. 6.2.2). */
+static inline __attribute__((always_inline)) E2E_ARMCE_TARGET void
+e2e_armce_sha256_compress1(struct e2e_armce_sha *ps)
+{
+    struct e2e_armce_sha s = *ps;
+    const uint32x4_t a0 = s.abcd, e0 = s.efgh;
+#define R1(OP, ...) OP(s, __VA_ARGS__)
+    E2E_ARMCE_SHA_BLOCK(R1);
+#undef R1
+    s.abcd = vaddq_u32(s.abcd, a0);
+    s.efgh = vaddq_u32(s.efgh, e0);
+    *ps = s;
+}
+
+/* e2e_armce_sha256_compress2 compresses the blocks loaded in s0 and s1,
+ * interleaved. */
+static inline __attribute__((always_inline)) E2E_ARMCE_TARGET void
+e2e_armce_sha256_compress2(struct e2e_armce_sha *ps0, struct e2e_armce_sha *ps1)
+{
+    struct e2e_armce_sha s0 = *ps0, s1 = *ps1;
+    const uint32x4_t a0 = s0.abcd, e0 = s0.efgh, a1 = s1.abcd, e1 = s1.efgh;
+#define R2(OP, ...) OP(s0, __VA_ARGS__); OP(s1, __VA_ARGS__)
+    E2E_ARMCE_SHA_BLOCK(R2);
+#undef R2
+    s0.abcd = vaddq_u32(s0.abcd, a0);
+    s0.efgh = vaddq_u32(s0.efgh, e0);
+    s1.abcd = vaddq_u32(s1.abcd, a1);
+    s1.efgh = vaddq_u32(s1.efgh, e1);
+    *ps0 = s0;
+    *ps1 = s1;
+}
+
+/* e2e_armce_hmac_one runs message m alone. */
+static E2E_ARMCE_TARGET void e2e_armce_hmac_one(struct e2e_hmac_msg *m)
+{
+    struct e2e_armce_hcur c;
+    struct e2e_armce_sha s;
+    size_t n = e2e_armce_hcur_init(&c, m);
+    s.abcd = vld1q_u32(m->inner);
+    s.efgh = vld1q_u32(m->inner + 4);
+    for (; n > 0; n--) {
+        e2e_armce_hcur_load(&c, &s);
+        e2e_armce_sha256_compress1(&s);
+    }
+    e2e_armce_hmac_outer(&s, m->outer);
+    e2e_armce_sha256_compress1(&s);
+    vst1q_u32(m->h, s.abcd);
+    vst1q_u32(m->h + 4, s.efgh);
+}
+
+/* e2e_armce_hmac_pair runs messages ma and mb interleaved for as many inner
+ * blocks as both have, the longer one's rest alone, then both outer hashes
+ * interleaved. */
+static E2E_ARMCE_TARGET void e2e_armce_hmac_pair(struct e2e_hmac_msg *ma, struct e2e_hmac_msg *mb)
+{
+    struct e2e_armce_hcur ca, cb;
+    struct e2e_armce_sha s0, s1;
+    size_t na = e2e_armce_hcur_init(&ca, ma), nb = e2e_armce_hcur_init(&cb, mb);
+    size_t both = na < nb ? na : nb;
+    s0.abcd = vld1q_u32(ma->inner);
+    s0.efgh = vld1q_u32(ma->inner + 4);
+    s1.abcd = vld1q_u32(mb->inner);
+    s1.efgh = vld1q_u32(mb->inner + 4);
+    for (size_t i = 0; i < both; i++) {
+        e2e_armce_hcur_load(&ca, &s0);
+        e2e_armce_hcur_load(&cb, &s1);
+        e2e_armce_sha256_compress2(&s0, &s1);
+    }
+    for (size_t i = both; i < na; i++) {
+        e2e_armce_hcur_load(&ca, &s0);
+        e2e_armce_sha256_compress1(&s0);
+    }
+    for (size_t i = both; i < nb; i++) {
+        e2e_armce_hcur_load(&cb, &s1);
+        e2e_armce_sha256_compress1(&s1);
+    }
+    e2e_armce_hmac_outer(&s0, ma->outer);
+    e2e_armce_hmac_outer(&s1, mb->outer);
+    e2e_armce_sha256_compress2(&s0, &s1);
+    vst1q_u32(ma->h, s0.abcd);
+    vst1q_u32(ma->h + 4, s0.efgh);
+    vst1q_u32(mb->h, s1.abcd);
+    vst1q_u32(mb->h + 4, s1.efgh);
+}
+
+/* e2e_armce_hmac_msgs runs n whole HMACs, two at a time
+ * (struct e2e_sha_lane_impl.hmac_msgs). */
+static E2E_ARMCE_TARGET void e2e_armce_hmac_msgs(struct e2e_hmac_msg *m, size_t n)
+{
+    E2E_HIT(E2E_HIT_ARMCE_HMAC_MSGS);
+    size_t i = 0;
+    for (; i + 2 <= n; i += 2)
+        e2e_armce_hmac_pair(&m[i], &m[i + 1]);
+    if (i < n)
+        e2e_armce_hmac_one(&m[i]);
+}
+
+/* ---------------------------------------------------------------- stitched
+ *
+ * e2e_armce_cbc_hmac (struct e2e_sha_impl.cbc_hmac): a single-message CS1
+ * seal is HMAC over KIV || P, then CBC over P || T; both are serial chains
+ * (SHA256H/H2's and AESE+AESMC's), each leaving its unit idle most of the
+ * time, and only the blocks that carry T must wait for the HMAC. So the CBC
+ * chain over P's whole blocks runs here woven into the HMAC: each step is
+ * one SHA-256 block (the outer hash is the last) with four CBC blocks
+ * spread over its 16 round groups, one quarter block per group, so each
+ * chain issues in the other's latency shadow on an in-order core as on an
+ * out-of-order one. The 11 round keys stay in registers (aarch64 has 32:
+ * 11 keys, the SHA state, its saved copy, 4 schedule registers, the CBC
+ * chain and temporaries fit). */
+
+/* E2E_ARMCE_CBC_Q(j, q) is quarter q (0..3) of CBC block j (0..3) of a step,
+ * on the chain p (ciphertext ^ enc[10], as in cbc_enc): 0: the first AESE
+ * with in ^ enc[0] ^ enc[10] folded in, and rounds 1-2; 1: rounds 3-5;
+ * 2: rounds 6-7; 3: round 8, the last AESE, and the store. */
+#define E2E_ARMCE_CBC_Q(j, q)                                                   \
+    do {                                                                        \
+        if ((q) == 0) {                                                         \
+            ENC_RND(p, veorq_u8(LD(in + 16 * (j)), kx));                        \
+            ENC_RND(p, r->k1);                                                  \
+            ENC_RND(p, r->k2);                                                  \
+        } else if ((q) == 1) {                                                  \
+            ENC_RND(p, r->k3);                                                  \
+            ENC_RND(p, r->k4);                                                  \
+            ENC_RND(p, r->k5);                                                  \
+        } else if ((q) == 2) {                                                  \
+            ENC_RND(p, r->k6);                                                  \
+            ENC_RND(p, r->k7);                                                  \
+        } else {                                                                \
+            ENC_RND(p, r->k8);                                                  \
+            p = vaeseq_u8(p, r->k9);                                            \
+            ST(out + 16 * (j), veorq_u8(p, r->k10));                            \
+        }                                                                       \
+    } while (0)
+
+/* E2E_ARMCE_G_CBC(i, ...) is round group i of the SHA block in s followed
+ * by quarter i % 4 of CBC block i / 4. */
+#define E2E_ARMCE_G_CBC(i, m, m1, m2, m3, sched)                               \
+    do {                                                                        \
+        E2E_ARMCE_RNDS4(s, i, m, m1, m2, m3, sched);                            \
+        E2E_ARMCE_CBC_Q((i) / 4, (i) % 4);                                      \
+    } while (0)
+
+/* e2e_armce_sha256_cbc4 is compress1 with four CBC blocks (in[0..64) to
+ * out[0..64), chaining *pp under r, kx = enc[0] ^ enc[10]) woven into its
+ * round groups. Block j's input is loaded before its output is stored. */
+static inline __attribute__((always_inline)) E2E_ARMCE_TARGET void
+e2e_armce_sha256_cbc4(struct e2e_armce_sha *ps, uint8x16_t *pp, const struct e2e_armce_rkeys *r,
+                      uint8x16_t kx, uint8_t *out, const uint8_t *in)
+{
+    struct e2e_armce_sha s = *ps;
+    uint8x16_t p = *pp;
+    const uint32x4_t a0 = s.abcd, e0 = s.efgh;
+    E2E_ARMCE_G_CBC(0, m0, m1, m2, m3, 1);
+    E2E_ARMCE_G_CBC(1, m1, m2, m3, m0, 1);
+    E2E_ARMCE_G_CBC(2, m2, m3, m0, m1, 1);
+    E2E_ARMCE_G_CBC(3, m3, m0, m1, m2, 1);
+    E2E_ARMCE_G_CBC(4, m0, m1, m2, m3, 1);
+    E2E_ARMCE_G_CBC(5, m1, m2, m3, m0, 1);
+    E2E_ARMCE_G_CBC(6, m2, m3, m0, m1, 1);
+    E2E_ARMCE_G_CBC(7, m3, m0, m1, m2, 1);
+    E2E_ARMCE_G_CBC(8, m0, m1, m2, m3, 1);
+    E2E_ARMCE_G_CBC(9, m1, m2, m3, m0, 1);
+    E2E_ARMCE_G_CBC(10, m2, m3, m0, m1, 1);
+    E2E_ARMCE_G_CBC(11, m3, m0, m1, m2, 1);
+    E2E_ARMCE_G_CBC(12, m0, m1, m2, m3, 0);
+    E2E_ARMCE_G_CBC(13, m1, m2, m3, m0, 0);
+    E2E_ARMCE_G_CBC(14, m2, m3, m0, m1, 0);
+    E2E_ARMCE_G_CBC(15, m3, m0, m1, m2, 0);
+    s.abcd = vaddq_u32(s.abcd, a0);
+    s.efgh = vaddq_u32(s.efgh, e0);
+    *ps = s;
+    *pp = p;
+}
+#undef E2E_ARMCE_G_CBC
+#undef E2E_ARMCE_CBC_Q
+
+/* e2e_armce_cbc_hmac CBC-encrypts nblk blocks of in to out under k (SP
+ * 800-38A sec. 6.2), chaining from iv (left at the last ciphertext block),
+ * while running the whole HMAC m: one SHA-256 block and four CBC blocks per
+ * step while both chains last, then the one left alone. out may equal in;
+ * m's blocks must not lie in out. No alignment is required. */
+static E2E_ARMCE_TARGET void e2e_armce_cbc_hmac(const e2e_aes_key *k, uint8_t iv[16],
+                                                uint8_t *out, const uint8_t *in, size_t nblk,
+                                                struct e2e_hmac_msg *m)
+{
+    E2E_HIT(E2E_HIT_ARMCE_CBC_HMAC);
+    const struct e2e_armce_rkeys r = e2e_armce_load_rkeys(k->enc);
+    const uint8x16_t kx = veorq_u8(r.k0, r.k10);
+    uint8x16_t p = veorq_u8(LD(iv), r.k10); /* ciphertext ^ enc[10] */
+    struct e2e_armce_hcur c;
+    struct e2e_armce_sha s;
+    size_t inner = e2e_armce_hcur_init(&c, m);
+    int outer_done = 0;
+    s.abcd = vld1q_u32(m->inner);
+    s.efgh = vld1q_u32(m->inner + 4);
+    while (nblk >= 4 && !outer_done) {
+        if (inner > 0) {
+            e2e_armce_hcur_load(&c, &s);
+            inner--;
+        } else {
+            e2e_armce_hmac_outer(&s, m->outer);
+            outer_done = 1;
+        }
+        e2e_armce_sha256_cbc4(&s, &p, &r, kx, out, in);
+        in += 64;
+        out += 64;
+        nblk -= 4;
+    }
+    /* the chain that is left alone */
+    for (; inner > 0; inner--) {
+        e2e_armce_hcur_load(&c, &s);
+        e2e_armce_sha256_compress1(&s);
+    }
+    if (!outer_done) {
+        e2e_armce_hmac_outer(&s, m->outer);
+        e2e_armce_sha256_compress1(&s);
+    }
+    for (; nblk > 0; nblk--, in += 16, out += 16) {
+        p = e2e_armce_aes128_enc_pre(&r, p, veorq_u8(LD(in), kx));
+        ST(out, veorq_u8(p, r.k10));
+    }
+    vst1q_u32(m->h, s.abcd);
+    vst1q_u32(m->h + 4, s.efgh);
+    ST(iv, veorq_u8(p, r.k10));
+}
+
 /* ---------------------------------------------------------------- tables */
 
 const struct e2e_aes_impl e2e_aes_impl_armce = {
@@ -623,14 +1102,21 @@ const struct e2e_aes_impl e2e_aes_impl_armce = {
     e2e_armce_aes128_cbc_dec,
     e2e_armce_aes128_ctr32,
     e2e_armce_aes128_cbcmac,
-    NULL, /* no stitched CCM: ctr32, then cbcmac */
+    e2e_armce_aes128_ccm,
 };
 
 const struct e2e_sha_impl e2e_sha_impl_armce = {
     "armce",
     E2E_CPU_ARM_SHA2,
     e2e_armce_sha256_blocks,
-    NULL, /* no stitched CBC + HMAC */
+    NULL, /* cbc_hmac needs ARM AES: e2e_sha_impl_armce_aes */
+};
+
+const struct e2e_sha_impl e2e_sha_impl_armce_aes = {
+    "armce",
+    E2E_CPU_ARM_SHA2 | E2E_CPU_ARM_AES,
+    e2e_armce_sha256_blocks,
+    e2e_armce_cbc_hmac,
 };
 
 const struct e2e_aes_lane_impl e2e_aes_lane_impl_armce = {
@@ -641,7 +1127,7 @@ const struct e2e_aes_lane_impl e2e_aes_lane_impl_armce = {
     e2e_armce_aes128_cbcmac_x8,
     e2e_armce_aes128_expand_n,
     NULL, /* no CTR lanes: the scheduler runs CCM's CTR per message */
-    NULL, /* no fused CCM */
+    e2e_armce_aes128_ccm_x8,
 };
 
 const struct e2e_sha_lane_impl e2e_sha_lane_impl_armce = {
@@ -649,8 +1135,8 @@ const struct e2e_sha_lane_impl e2e_sha_lane_impl_armce = {
     E2E_CPU_ARM_SHA2,
     2,
     e2e_armce_sha256_blocks_x2,
-    NULL, /* no fused HMAC: the scheduler builds the outer block */
-    NULL, /* no whole-message HMACs yet */
+    NULL, /* no fused HMAC: hmac_msgs serves the scheduler */
+    e2e_armce_hmac_msgs,
 };
 
 #endif /* __aarch64__ */

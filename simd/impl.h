@@ -79,7 +79,8 @@ struct e2e_sha_impl {
      * the whole HMAC m (struct e2e_hmac_msg below): the AES chain and the
      * SHA-256 chain of a single-message seal interleaved ("stitched"), each
      * in the other's latency shadow. out may equal in; m must not read
-     * out. The table's needs include AES-NI where it has one. */
+     * out. The table's needs include the AES extension (AES-NI, ARM AES)
+     * where it has one. */
     void (*cbc_hmac)(const e2e_aes_key *k, uint8_t iv[16], uint8_t *out, const uint8_t *in,
                      size_t nblk, struct e2e_hmac_msg *m);
 };
@@ -208,6 +209,8 @@ enum e2e_hit {
     E2E_HIT_SHANI_HMAC_MSGS, E2E_HIT_VAES512_CCM_X16, E2E_HIT_SHANI_AESNI_CBC_HMAC,
     E2E_HIT_AESNI_CCM,
     E2E_HIT_VAES512_ECB, E2E_HIT_VAES512_CBCDEC, E2E_HIT_VAES512_CTR,
+    E2E_HIT_ARMCE_HMAC_MSGS, E2E_HIT_ARMCE_CBC_HMAC, E2E_HIT_ARMCE_CCM,
+    E2E_HIT_ARMCE_CCM_LANES,
     E2E_HIT_COUNT
 };
 #ifdef E2E_DISPATCH_TEST
@@ -235,6 +238,7 @@ extern const struct e2e_sha_lane_impl e2e_sha_lane_impl_shani16;  /* 8 pairs of 
 #if defined(__aarch64__)
 extern const struct e2e_aes_impl e2e_aes_impl_armce;
 extern const struct e2e_sha_impl e2e_sha_impl_armce;
+extern const struct e2e_sha_impl e2e_sha_impl_armce_aes;          /* + ARM AES: cbc_hmac */
 extern const struct e2e_aes_lane_impl e2e_aes_lane_impl_armce;
 extern const struct e2e_sha_lane_impl e2e_sha_lane_impl_armce;
 #endif

@@ -173,6 +173,11 @@ static void check_tier_list(void)
               (e2e_aes_lane_impl_armce.needs & E2E_CPU_ARM_AES) &&
               (e2e_sha_lane_impl_armce.needs & E2E_CPU_ARM_SHA2),
           "armce tables need the ARM AES / SHA-2 bits");
+    /* the stitched CBC + HMAC runs AESE too: its table needs both */
+    CHECK(e2e_sha_impl_armce.cbc_hmac == NULL &&
+              (e2e_sha_impl_armce_aes.needs & (E2E_CPU_ARM_AES | E2E_CPU_ARM_SHA2)) ==
+                  (E2E_CPU_ARM_AES | E2E_CPU_ARM_SHA2),
+          "armce SHA tables: cbc_hmac only where ARM AES is needed too");
 #endif
 }
 

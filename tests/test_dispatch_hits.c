@@ -60,6 +60,10 @@ static const char *const hit_names[E2E_HIT_COUNT] = {
     [E2E_HIT_VAES512_ECB] = "vaes512-ecb",
     [E2E_HIT_VAES512_CBCDEC] = "vaes512-cbcdec",
     [E2E_HIT_VAES512_CTR] = "vaes512-ctr",
+    [E2E_HIT_ARMCE_HMAC_MSGS] = "armce-hmac-msgs",
+    [E2E_HIT_ARMCE_CBC_HMAC] = "armce-cbc-hmac",
+    [E2E_HIT_ARMCE_CCM] = "armce-ccm",
+    [E2E_HIT_ARMCE_CCM_LANES] = "armce-ccm-lanes",
 };
 
 /* ---------------------------------------------------------------- table -> flags */
@@ -102,7 +106,7 @@ static int aes_hits_of(const struct e2e_aes_impl *a, struct aes_hits *h)
 #if defined(E2E_TEST_ARM_CE)
     if (a == &e2e_aes_impl_armce) {
         h->expand = h->ecb = h->cbcenc = h->cbcdec = h->ctr = h->cbcmac = E2E_HIT_ARMCE_AES;
-        h->ccm = -1;
+        h->ccm = E2E_HIT_ARMCE_CCM;
         return 1;
     }
 #endif
@@ -119,10 +123,28 @@ static int sha_hit_of(const struct e2e_sha_impl *s)
         return E2E_HIT_SHANI_BLOCKS;
 #endif
 #if defined(E2E_TEST_ARM_CE)
-    if (s == &e2e_sha_impl_armce)
+    if (s == &e2e_sha_impl_armce || s == &e2e_sha_impl_armce_aes)
         return E2E_HIT_ARMCE_SHA256;
 #endif
     CHECK(0, "no hit flag known for the SHA table %s", s ? s->name : "(null)");
+    return -1;
+}
+
+/* cbc_hmac_hit: the flag of a SHA table's stitched CBC + HMAC, or -1 when it
+ * has none. */
+static int cbc_hmac_hit(const struct e2e_sha_impl *s)
+{
+    if (s->cbc_hmac == NULL)
+        return -1;
+#if defined(E2E_TEST_X86_SIMD)
+    if (s->cbc_hmac == e2e_sha_impl_shani_aes.cbc_hmac)
+        return E2E_HIT_SHANI_AESNI_CBC_HMAC;
+#endif
+#if defined(E2E_TEST_ARM_CE)
+    if (s->cbc_hmac == e2e_sha_impl_armce_aes.cbc_hmac)
+        return E2E_HIT_ARMCE_CBC_HMAC;
+#endif
+    CHECK(0, "no cbc_hmac hit flag known for the SHA table %s", s->name);
     return -1;
 }
 
@@ -184,6 +206,10 @@ static int sha_msgs_hit(const struct e2e_sha_lane_impl *l)
     if (l->hmac_msgs == e2e_sha_lane_impl_shani.hmac_msgs)
         return E2E_HIT_SHANI_HMAC_MSGS;
 #endif
+#if defined(E2E_TEST_ARM_CE)
+    if (l->hmac_msgs == e2e_sha_lane_impl_armce.hmac_msgs)
+        return E2E_HIT_ARMCE_HMAC_MSGS;
+#endif
     CHECK(0, "no hmac_msgs hit flag known for the SHA lane table %s", l->name);
     return -1;
 }
@@ -194,6 +220,10 @@ static int aes_lane_ccm_hit(const struct e2e_aes_lane_impl *l)
 #if defined(E2E_TEST_X86_SIMD)
     if (l == &e2e_aes_lane_impl_vaes512)
         return E2E_HIT_VAES512_CCM_X16;
+#endif
+#if defined(E2E_TEST_ARM_CE)
+    if (l == &e2e_aes_lane_impl_armce)
+        return E2E_HIT_ARMCE_CCM_LANES;
 #endif
     CHECK(0, "no CCM hit flag known for the AES lane table %s", l ? l->name : "(null)");
     return -1;
@@ -440,10 +470,7 @@ static void single_messages(const struct t_tier *t, const e2e_engine *eng)
     }
     want_set(want, sha_hit_of(t->sha)); /* the key sets' ipad / opad states */
     /* CS1 seal: CBC stitched with the HMAC where the SHA table does that */
-#if defined(E2E_TEST_X86_SIMD)
-    if (t->sha->cbc_hmac == e2e_sha_impl_shani_aes.cbc_hmac)
-        want_set(want, E2E_HIT_SHANI_AESNI_CBC_HMAC);
-#endif
+    want_set(want, cbc_hmac_hit(t->sha));
     /* messages: whole HMACs where the SHA lane family has them */
     if (t->sha_lanes && t->sha_lanes->hmac_msgs)
         want_set(want, sha_msgs_hit(t->sha_lanes));
@@ -697,10 +724,7 @@ static void all_flags_of(const struct t_tier *t, unsigned char *f)
         want_set(f, h.ccm);
     }
     want_set(f, sha_hit_of(t->sha));
-#if defined(E2E_TEST_X86_SIMD)
-    if (t->sha->cbc_hmac == e2e_sha_impl_shani_aes.cbc_hmac)
-        want_set(f, E2E_HIT_SHANI_AESNI_CBC_HMAC);
-#endif
+    want_set(f, cbc_hmac_hit(t->sha));
     const struct e2e_aes_lane_impl *al[2] = {t->aes_lanes, t->aes_narrow};
     for (int i = 0; i < 2; i++)
         if (al[i]) {

@@ -740,7 +740,8 @@ static void kernels(void)
             continue;
         if (e->aes != &e2e_aes_impl_portable && once(done, &nd, e->aes)) {
             kernel_aes_single(tn, e->aes);
-            printf("kernel %-8s AES single-message\n", e->aes->name);
+            printf("kernel %-8s AES single-message%s\n", e->aes->name,
+                   e->aes->ccm ? " (ccm)" : "");
             kernel_aes_single_sweep(tn, e->aes);
         }
         if (e->sha != &e2e_sha_impl_portable && once(done, &nd, e->sha)) {
